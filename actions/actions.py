@@ -1,0 +1,256 @@
+"""Custom actions: thin adapters between rasa-sdk and the plain code in ``bot/``."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import replies
+from bot.extraction import extract_facts
+from bot.knowledge import TOPIC_IDS, KnowledgeBase, default_knowledge_base
+from bot.profile import (
+    ATTRIBUTE_VALUES,
+    BOOLEAN_ATTRIBUTES,
+    UNKNOWN,
+    BusinessProfile,
+    to_slot_value,
+)
+
+PROFILE_SLOTS = tuple(ATTRIBUTE_VALUES)
+#: Intents whose message may carry facts about the business.
+PROFILE_INTENTS = {"describe_business", "inform", "not_sure", "affirm", "deny"}
+
+
+def _kb() -> KnowledgeBase:
+    return default_knowledge_base()
+
+
+def _profile(tracker: Tracker) -> BusinessProfile:
+    return BusinessProfile.from_slots({slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS})
+
+
+def _send(dispatcher: CollectingDispatcher, reply: replies.Reply) -> None:
+    for message in reply.messages:
+        dispatcher.utter_message(
+            text=message.text, buttons=message.buttons or None, json_message=message.custom
+        )
+
+
+def _intent(tracker: Tracker) -> str:
+    return str((tracker.latest_message.get("intent") or {}).get("name") or "")
+
+
+def _text(tracker: Tracker) -> str:
+    return str(tracker.latest_message.get("text") or "")
+
+
+def _facts(tracker: Tracker) -> Dict[str, Any]:
+    return extract_facts(_text(tracker), tracker.latest_message.get("entities") or [])
+
+
+def _fact_events(facts: Dict[str, Any]) -> List[EventType]:
+    events: List[EventType] = [SlotSet(a, to_slot_value(a, v)) for a, v in facts.items()]
+    if facts.get("size") == "sole_trader":
+        # A one-person business has no staff devices to ask about.
+        events.append(SlotSet("byod", "false"))
+    return events
+
+
+def _list_slot(tracker: Tracker, name: str) -> List[str]:
+    value = tracker.get_slot(name)
+    return list(value) if isinstance(value, list) else []
+
+
+class ActionAnswerTopic(Action):
+    def name(self) -> str:
+        return "action_answer_topic"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        topic = _intent(tracker).removeprefix("ask_")
+        if topic not in TOPIC_IDS:
+            _send(dispatcher, replies.clarify_reply(_kb(), list(TOPIC_IDS[:3])))
+            return []
+        reply = replies.topic_answer(_kb(), topic, _profile(tracker))
+        _send(dispatcher, reply)
+        return [
+            SlotSet("last_topic", topic),
+            SlotSet("shown_actions", reply.offered),
+            SlotSet("offered_actions", reply.offered),
+        ]
+
+
+class ActionMoreInfo(Action):
+    def name(self) -> str:
+        return "action_more_info"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        topic = tracker.get_slot("last_topic")
+        if topic not in TOPIC_IDS:
+            dispatcher.utter_message(response="utter_capabilities")
+            return []
+        shown = _list_slot(tracker, "shown_actions")
+        reply = replies.more_on_topic(_kb(), topic, _profile(tracker), shown)
+        _send(dispatcher, reply)
+        events: List[EventType] = [SlotSet("shown_actions", shown + reply.offered)]
+        if reply.offered:
+            events.append(SlotSet("offered_actions", reply.offered))
+        return events
+
+
+class ActionGivePlan(Action):
+    def name(self) -> str:
+        return "action_give_plan"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        reply = replies.plan_reply(_kb(), _profile(tracker), done=_list_slot(tracker, "done_actions"))
+        _send(dispatcher, reply)
+        return [SlotSet("offered_actions", reply.offered)]
+
+
+class ActionHandleIncident(Action):
+    def name(self) -> str:
+        return "action_handle_incident"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        reply = replies.incident_reply(_kb(), _text(tracker), _profile(tracker))
+        _send(dispatcher, reply)
+        return [SlotSet("last_topic", reply.topic), SlotSet("shown_actions", [])]
+
+
+class ActionUpdateProfile(Action):
+    """Business details given outside the profile questions, including corrections."""
+
+    def name(self) -> str:
+        return "action_update_profile"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        facts = _facts(tracker)
+        events = _fact_events(facts)
+        slots = {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS}
+        slots.update({e["name"]: e["value"] for e in events})
+        _send(dispatcher, replies.profile_update_reply(BusinessProfile.from_slots(slots), facts))
+        return events
+
+
+def _chosen_action(tracker: Tracker) -> Optional[str]:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "action_id" and _kb().action(str(entity.get("value"))):
+            return str(entity["value"])
+    offered = _list_slot(tracker, "offered_actions")
+    return offered[0] if len(offered) == 1 else None
+
+
+class ActionRecordCommitment(Action):
+    def name(self) -> str:
+        return "action_record_commitment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        action_id = _chosen_action(tracker)
+        action = _kb().action(action_id) if action_id else None
+        if action is None:
+            offered = _list_slot(tracker, "offered_actions")
+            _send(dispatcher, replies.which_action_reply(_kb(), offered, "commit_action"))
+            return []
+        _send(dispatcher, replies.commitment_reply(action))
+        commitments = _list_slot(tracker, "commitments")
+        if action.id not in commitments:
+            commitments.append(action.id)
+        return [SlotSet("commitments", commitments)]
+
+
+class ActionRecordDone(Action):
+    def name(self) -> str:
+        return "action_record_done"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        action_id = _chosen_action(tracker)
+        if action_id is None:
+            commitments = _list_slot(tracker, "commitments")
+            done = _list_slot(tracker, "done_actions")
+            open_ones = [c for c in commitments if c not in done]
+            if len(open_ones) == 1:
+                action_id = open_ones[0]
+        action = _kb().action(action_id) if action_id else None
+        if action is None:
+            candidates = _list_slot(tracker, "commitments") or _list_slot(tracker, "offered_actions")
+            _send(dispatcher, replies.which_action_reply(_kb(), candidates, "report_done"))
+            return []
+        _send(dispatcher, replies.done_reply(action))
+        done = _list_slot(tracker, "done_actions")
+        if action.id not in done:
+            done.append(action.id)
+        return [SlotSet("done_actions", done)]
+
+
+class ActionClarify(Action):
+    """Low confidence: ask which topic was meant, offering the likeliest ones."""
+
+    def name(self) -> str:
+        return "action_clarify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        candidates = [
+            str(item.get("name", "")).removeprefix("ask_")
+            for item in ranking
+            if str(item.get("name", "")).removeprefix("ask_") in TOPIC_IDS
+        ]
+        if not candidates:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        _send(dispatcher, replies.clarify_reply(_kb(), candidates))
+        return []
+
+
+class ValidateProfileForm(Action):
+    """Fill profile slots from whatever the owner said while the questions run.
+
+    Returning no slot events for a question lets the form step aside so the
+    rules can answer it; the form then asks its question again.
+    """
+
+    def name(self) -> str:
+        return "validate_profile_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        intent = _intent(tracker)
+        requested = tracker.get_slot("requested_slot")
+        button_entities = [
+            e for e in tracker.latest_message.get("entities") or [] if e.get("entity") in ATTRIBUTE_VALUES
+        ]
+        if intent not in PROFILE_INTENTS and not button_entities:
+            return []
+        facts = _facts(tracker)
+        events = _fact_events(facts)
+        if requested in PROFILE_SLOTS and requested not in facts:
+            if intent == "not_sure":
+                events.append(SlotSet(requested, UNKNOWN))
+            elif requested in BOOLEAN_ATTRIBUTES and intent in ("affirm", "deny"):
+                events.append(SlotSet(requested, "true" if intent == "affirm" else "false"))
+            elif requested == "cloud" and intent == "deny":
+                events.append(SlotSet(requested, ["none"]))
+            elif not events:
+                # Nothing usable: keep the slot empty so the form asks again.
+                events.append(SlotSet(requested, None))
+        return events

@@ -1,0 +1,110 @@
+"""Summarise `rasa test nlu` on the held-out split: macro-F1, out-of-scope recall, confusions.
+
+    python -m bench.nlu_report --results results/nlu [--check] [--write BENCHMARKS.md]
+
+``--check`` exits non-zero when a target is missed, so `make test` fails on a regression.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+MIN_MACRO_F1 = 0.90
+MIN_OOS_RECALL = 0.85
+START, END = "<!-- nlu:start -->", "<!-- nlu:end -->"
+
+
+def summarise(report: dict[str, Any]) -> dict[str, Any]:
+    intents = {k: v for k, v in report.items() if isinstance(v, dict) and "support" in v
+               and k not in ("macro avg", "weighted avg", "micro avg")}
+    confusions = []
+    for name, row in intents.items():
+        for other, count in (row.get("confused_with") or {}).items():
+            if name.startswith("ask_") and other.startswith("ask_"):
+                confusions.append((name, other, int(count)))
+    confusions.sort(key=lambda c: -c[2])
+    return {
+        "macro_f1": report["macro avg"]["f1-score"],
+        "weighted_f1": report["weighted avg"]["f1-score"],
+        "accuracy": report.get("accuracy"),
+        "oos_recall": intents.get("out_of_scope", {}).get("recall", 0.0),
+        "examples": sum(int(row["support"]) for row in intents.values()),
+        "intents": len(intents),
+        "worst": sorted(((row["f1-score"], n) for n, row in intents.items()))[:5],
+        "topic_confusions": confusions,
+    }
+
+
+def markdown(summary: dict[str, Any]) -> str:
+    lines = [
+        START,
+        "## NLU on the held-out split",
+        "",
+        f"Measured {dt.date.today().isoformat()} with `make bench-nlu` "
+        "(`rasa test nlu --nlu tests/nlu/heldout.yml`; the split is never trained on).",
+        "",
+        "| measure | value | target |",
+        "|---|---|---|",
+        f"| intent macro-F1 | {summary['macro_f1']:.3f} | >= {MIN_MACRO_F1} |",
+        f"| out-of-scope recall | {summary['oos_recall']:.3f} | >= {MIN_OOS_RECALL} |",
+        f"| weighted F1 | {summary['weighted_f1']:.3f} | |",
+        f"| held-out examples / intents | {summary['examples']} / {summary['intents']} | |",
+        "",
+        "Lowest F1: " + ", ".join(f"{name} {f1:.2f}" for f1, name in summary["worst"]),
+        "",
+        "Confusion between topics (true -> predicted, count):",
+        "",
+    ]
+    confusions = summary["topic_confusions"]
+    if confusions:
+        lines += [f"- {a} -> {b}: {n}" for a, b, n in confusions]
+    else:
+        lines.append("- none")
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_section(path: Path, section: str) -> None:
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if START in text:
+        text = re.sub(re.escape(START) + ".*?" + re.escape(END), section, text, flags=re.S)
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    path.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--results", type=Path, default=Path("results/nlu"))
+    parser.add_argument("--check", action="store_true", help="fail when a target is missed")
+    parser.add_argument("--write", type=Path, help="update this markdown file's NLU section")
+    args = parser.parse_args(argv)
+    report_file = args.results / "intent_report.json"
+    if not report_file.exists():
+        print(f"{report_file} not found: run `rasa test nlu` first", file=sys.stderr)
+        return 2
+    summary = summarise(json.loads(report_file.read_text()))
+    section = markdown(summary)
+    print(section)
+    if args.write:
+        write_section(args.write, section)
+    if args.check:
+        failures = []
+        if summary["macro_f1"] < MIN_MACRO_F1:
+            failures.append(f"macro-F1 {summary['macro_f1']:.3f} < {MIN_MACRO_F1}")
+        if summary["oos_recall"] < MIN_OOS_RECALL:
+            failures.append(f"out-of-scope recall {summary['oos_recall']:.3f} < {MIN_OOS_RECALL}")
+        if failures:
+            print("NLU targets missed: " + "; ".join(failures), file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The REST channel with input checks in front of Rasa.
+
+Rasa's own ``RestInput`` passes any text to NLU. This subclass answers empty and
+over-long messages itself, with a reply the user can act on, and rejects
+malformed requests with a 400 and a JSON error instead of a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from asyncio import CancelledError
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.input_guard import check_message
+
+logger = logging.getLogger(__name__)
+
+MAX_SENDER_LENGTH = 128
+
+
+def _bad_request(problem: str) -> HTTPResponse:
+    return response.json({"error": problem}, status=400)
+
+
+class GuardedRestInput(RestInput):
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("guarded_rest_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = request.json
+            except Exception:  # sanic raises its own error types for bad JSON
+                return _bad_request("The request body must be JSON.")
+            if not isinstance(body, dict):
+                return _bad_request("The request body must be a JSON object.")
+            sender = body.get("sender")
+            if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_LENGTH:
+                return _bad_request(f"'sender' must be a non-empty string of at most "
+                                    f"{MAX_SENDER_LENGTH} characters.")
+            text = body.get("message")
+            if text is not None and not isinstance(text, str):
+                return _bad_request("'message' must be a string.")
+            metadata = body.get("metadata")
+            if metadata is not None and not isinstance(metadata, dict):
+                return _bad_request("'metadata' must be a JSON object.")
+
+            guard = check_message(text)
+            if not guard.accepted:
+                return response.json([{"recipient_id": sender, "text": guard.reply,
+                                       "custom": {"refused": guard.reason}}])
+
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(text, collector, sender, input_channel=self.name(),
+                                metadata=metadata)
+                )
+            except CancelledError:
+                logger.error("Message handling timed out for a REST message.")
+            except Exception:
+                logger.exception("Message handling failed for a REST message.")
+            return response.json(collector.messages)
+
+        return webhook

@@ -1,0 +1,22 @@
+"""The guidance knowledge base: topics, actions, incidents and reporting routes."""
+
+from bot.knowledge.loader import (
+    Incident,
+    KnowledgeBase,
+    ReportingRoute,
+    default_knowledge_base,
+    load_knowledge_base,
+)
+from bot.knowledge.schema import TOPIC_IDS, Action, KnowledgeBaseError, Topic
+
+__all__ = [
+    "TOPIC_IDS",
+    "Action",
+    "Incident",
+    "KnowledgeBase",
+    "KnowledgeBaseError",
+    "ReportingRoute",
+    "Topic",
+    "default_knowledge_base",
+    "load_knowledge_base",
+]

@@ -1,0 +1,157 @@
+"""The business profile: what the assistant knows about one business.
+
+Every attribute is optional. ``None`` means "not known" (never asked, or the owner
+said "not sure"), which the tailoring engine treats differently from a known "no".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Mapping
+
+SIZES = ("sole_trader", "micro", "small", "medium")
+SECTORS = (
+    "retail",
+    "hospitality",
+    "professional_services",
+    "health_care",
+    "construction_trades",
+    "creative_media",
+    "charity",
+    "education",
+    "manufacturing",
+    "other",
+)
+CLOUD_SERVICES = ("microsoft_365", "google_workspace", "other", "none")
+IT_SUPPORT = ("none", "in_house", "outsourced")
+WEBSITES = ("none", "brochure", "online_shop")
+NATIONS = ("england", "scotland", "wales", "northern_ireland")
+
+BOOLEAN_ATTRIBUTES = ("card_payments", "personal_data", "remote_working", "byod")
+
+#: Allowed values of each attribute, as written in the knowledge base and slots.
+ATTRIBUTE_VALUES: dict[str, tuple[Any, ...]] = {
+    "size": SIZES,
+    "sector": SECTORS,
+    "card_payments": (True, False),
+    "personal_data": (True, False),
+    "cloud": CLOUD_SERVICES,
+    "remote_working": (True, False),
+    "it_support": IT_SUPPORT,
+    "website": WEBSITES,
+    "byod": (True, False),
+    "nation": NATIONS,
+}
+
+#: The order in which the assistant asks for missing attributes.
+QUESTION_ORDER = (
+    "size",
+    "sector",
+    "nation",
+    "cloud",
+    "card_payments",
+    "personal_data",
+    "website",
+    "remote_working",
+    "byod",
+    "it_support",
+)
+
+#: Slot value meaning "asked, and the owner is not sure or skipped it".
+UNKNOWN = "unknown"
+
+SIZE_LABELS = {
+    "sole_trader": "sole trader",
+    "micro": "1 to 9 staff",
+    "small": "10 to 49 staff",
+    "medium": "50 to 249 staff",
+}
+
+
+@dataclass(frozen=True)
+class BusinessProfile:
+    """A (possibly partial) description of a business."""
+
+    size: str | None = None
+    sector: str | None = None
+    card_payments: bool | None = None
+    personal_data: bool | None = None
+    cloud: frozenset[str] | None = field(default=None)
+    remote_working: bool | None = None
+    it_support: str | None = None
+    website: str | None = None
+    byod: bool | None = None
+    nation: str | None = None
+
+    def known(self) -> dict[str, Any]:
+        """The attributes whose value is known."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+    def with_values(self, **values: Any) -> BusinessProfile:
+        return replace(self, **values)
+
+    @classmethod
+    def from_slots(cls, slots: Mapping[str, Any]) -> BusinessProfile:
+        """Build a profile from Rasa slot values (strings, "unknown" or None)."""
+        values: dict[str, Any] = {}
+        for name in ATTRIBUTE_VALUES:
+            values[name] = parse_value(name, slots.get(name))
+        return cls(**values)
+
+
+def parse_value(attribute: str, raw: Any) -> Any:
+    """Turn a slot or entity value into the profile's typed value, or None if unknown.
+
+    Raises ValueError for a value that is not allowed for the attribute, so that a
+    typo in a button payload or pattern file is caught rather than silently dropped.
+    """
+    if attribute not in ATTRIBUTE_VALUES:
+        raise ValueError(f"unknown profile attribute {attribute!r}")
+    if raw is None or raw == UNKNOWN or raw == "":
+        return None
+    if attribute == "cloud":
+        items = [raw] if isinstance(raw, str) else list(raw)
+        cleaned = [str(item) for item in items if item not in (None, "", UNKNOWN)]
+        for item in cleaned:
+            if item not in CLOUD_SERVICES:
+                raise ValueError(f"{item!r} is not a cloud service value")
+        if not cleaned:
+            return None
+        if len(cleaned) > 1 and "none" in cleaned:
+            cleaned.remove("none")
+        return frozenset(cleaned)
+    if attribute in BOOLEAN_ATTRIBUTES:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("true", "yes"):
+            return True
+        if text in ("false", "no"):
+            return False
+        raise ValueError(f"{raw!r} is not a yes/no value for {attribute}")
+    text = str(raw).strip().lower()
+    if text not in ATTRIBUTE_VALUES[attribute]:
+        raise ValueError(f"{raw!r} is not a valid {attribute}")
+    return text
+
+
+def to_slot_value(attribute: str, value: Any) -> Any:
+    """The inverse of :func:`parse_value`: a typed value as stored in a Rasa slot."""
+    if value is None:
+        return UNKNOWN
+    if attribute == "cloud":
+        return sorted(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def size_from_headcount(people: int) -> str:
+    """Map a head count (owner included) to the size band."""
+    if people <= 1:
+        return "sole_trader"
+    if people <= 9:
+        return "micro"
+    if people <= 49:
+        return "small"
+    return "medium"

@@ -1,0 +1,234 @@
+"""What the assistant says, composed from the knowledge base and the profile.
+
+Each function returns plain ``Message`` objects. The reply contract that the
+widget, the analytics and the tests rely on is kept here:
+
+* a guidance reply carries ``custom.topic`` (a topic id);
+* an action-plan reply carries ``custom.plan``: ``[{"topic", "action", "title"}]``
+  in priority order;
+* replies that are not guidance carry no topic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from bot.incidents import classify, routes_for
+from bot.knowledge.loader import KnowledgeBase
+from bot.knowledge.schema import Action
+from bot.profile import SIZE_LABELS, BusinessProfile
+from bot.tailoring import PlanItem, build_plan, topic_actions
+
+WHO_LABELS = {"owner": "you", "all_staff": "everyone", "it_provider": "your IT provider"}
+EFFORT_LABELS = {"minutes": "minutes", "hours": "a few hours", "days": "a few days"}
+MORE_HINT = 'Say "tell me more" for further steps, or "what should I do first?" for a plan.'
+
+
+@dataclass
+class Message:
+    text: str | None = None
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    custom: dict[str, Any] | None = None
+
+
+@dataclass
+class Reply:
+    messages: list[Message]
+    offered: list[str] = field(default_factory=list)  # action ids the user can now commit to
+    topic: str | None = None
+
+
+def commit_button(action: Action) -> dict[str, str]:
+    return {
+        "title": f"I'll do this: {action.title}",
+        "payload": f'/commit_action{{"action_id": "{action.id}"}}',
+    }
+
+
+def _action_entry(item: PlanItem) -> dict[str, Any]:
+    action = item.action
+    return {
+        "id": action.id,
+        "topic": action.topic,
+        "title": action.title,
+        "why": item.why,
+        "who": action.who,
+        "effort": action.effort,
+        "cost": action.cost,
+        "must_do": action.must_do,
+        "sources": list(action.sources),
+    }
+
+
+def _bullets(items: Iterable[PlanItem]) -> str:
+    return "\n".join(f"- {item.action.title}. {item.action.text}" for item in items)
+
+
+def topic_answer(
+    kb: KnowledgeBase, topic_id: str, profile: BusinessProfile, skip: Sequence[str] = ()
+) -> Reply:
+    """A short answer on one topic: the summary and up to three actions that fit."""
+    topic = kb.topics[topic_id]
+    items = topic_actions(topic, profile, skip=skip)
+    if not items:
+        return more_exhausted(kb, topic_id)
+    lead = "For your business, start with these:" if profile.known() else "Start with these:"
+    text = f"{topic.summary}\n\n{lead}\n{_bullets(items)}\n\n{MORE_HINT}"
+    custom = {"topic": topic_id, "actions": [_action_entry(item) for item in items]}
+    buttons = [commit_button(item.action) for item in items] + [
+        {"title": "Tell me more", "payload": "/more_info"}
+    ]
+    return Reply([Message(text=text, buttons=buttons, custom=custom)],
+                 offered=[item.action.id for item in items], topic=topic_id)
+
+
+def more_on_topic(
+    kb: KnowledgeBase, topic_id: str, profile: BusinessProfile, shown: Sequence[str]
+) -> Reply:
+    """The next few actions on the topic last discussed."""
+    topic = kb.topics[topic_id]
+    items = topic_actions(topic, profile, skip=shown)
+    if not items:
+        return more_exhausted(kb, topic_id)
+    text = f"More on {topic.title.lower()}:\n{_bullets(items)}"
+    custom = {"topic": topic_id, "actions": [_action_entry(item) for item in items]}
+    buttons = [commit_button(item.action) for item in items]
+    return Reply([Message(text=text, buttons=buttons, custom=custom)],
+                 offered=[item.action.id for item in items], topic=topic_id)
+
+
+def more_exhausted(kb: KnowledgeBase, topic_id: str) -> Reply:
+    topic = kb.topics[topic_id]
+    sources = sorted({url for action in topic.actions for url in action.sources})[:2]
+    text = (
+        f"That's all my advice on {topic.title.lower()} for your business. "
+        f"You can read more at {' and '.join(sources)}. "
+        'Ask me about another topic, or say "what should I do first?" for a plan.'
+    )
+    return Reply([Message(text=text, custom={"topic": topic_id})], topic=topic_id)
+
+
+def plan_reply(kb: KnowledgeBase, profile: BusinessProfile, done: Sequence[str] = ()) -> Reply:
+    """The ordered action plan for this business."""
+    plan = build_plan(kb.topics, profile, exclude=done)
+    if not plan:
+        return Reply([Message(text="You have done everything on my list. Well done!")])
+    lines = []
+    for number, item in enumerate(plan, start=1):
+        action = item.action
+        flag = " (must-do)" if action.must_do else ""
+        who = WHO_LABELS[action.who]
+        lines.append(f"{number}. {action.title}{flag}. Who: {who}. Time: "
+                     f"{EFFORT_LABELS[action.effort]}. {item.why}")
+    intro = "Here is your action plan, most important first:"
+    text = f"{intro}\n" + "\n".join(lines) + (
+        "\n\nTell me which ones you will do, and tell me when one is done. "
+        "Ask about any step to learn how."
+    )
+    custom = {
+        "plan": [item.as_contract() for item in plan],
+        "actions": [_action_entry(item) for item in plan],
+    }
+    buttons = [commit_button(item.action) for item in plan[:3]]
+    return Reply([Message(text=text, buttons=buttons, custom=custom)],
+                 offered=[item.action.id for item in plan])
+
+
+def incident_reply(kb: KnowledgeBase, text: str, profile: BusinessProfile) -> Reply:
+    """Urgent steps first, then who to report to for this business's nation."""
+    incident = classify(text, kb)
+    steps = "\n".join(f"{n}. {step}" for n, step in enumerate(incident.steps, start=1))
+    urgent = f"I'm sorry this has happened. Do these things now:\n{steps}"
+    routes = []
+    for route, label in routes_for(profile, kb):
+        routes.append(f"- {label}: {route.text}" if label else f"- {route.text}")
+    report = "Then report it:\n" + "\n".join(routes)
+    custom = {
+        "topic": incident.topic,
+        "incident": incident.id,
+        "reporting": [route.id for route, _ in routes_for(profile, kb)],
+    }
+    return Reply(
+        [Message(text=urgent, custom=custom), Message(text=report)], topic=incident.topic
+    )
+
+
+def describe_profile(profile: BusinessProfile) -> str:
+    """A plain sentence listing what the assistant knows about the business."""
+    known = profile.known()
+    parts: list[str] = []
+    if "size" in known:
+        parts.append(SIZE_LABELS[known["size"]])
+    if "sector" in known:
+        parts.append(str(known["sector"]).replace("_", " "))
+    if "nation" in known:
+        parts.append(f"in {known['nation'].replace('_', ' ').title()}")
+    if "cloud" in known:
+        names = {"microsoft_365": "Microsoft 365", "google_workspace": "Google Workspace",
+                 "other": "other online services", "none": "no cloud services"}
+        parts.append("uses " + " and ".join(names[s] for s in sorted(known["cloud"])))
+    yes_no = {
+        "card_payments": ("takes card payments", "no card payments"),
+        "personal_data": ("holds personal data", "no personal data"),
+        "remote_working": ("home or remote working", "no remote working"),
+        "byod": ("staff use their own devices", "work devices only"),
+    }
+    for attribute, (yes, no) in yes_no.items():
+        if attribute in known:
+            parts.append(yes if known[attribute] else no)
+    if "website" in known:
+        parts.append({"none": "no website", "brochure": "a website",
+                      "online_shop": "an online shop"}[known["website"]])
+    if "it_support" in known:
+        parts.append({"none": "no IT support", "in_house": "in-house IT",
+                      "outsourced": "an IT provider"}[known["it_support"]])
+    return "; ".join(parts)
+
+
+def profile_update_reply(profile: BusinessProfile, changed: Iterable[str]) -> Reply:
+    changed = list(changed)
+    if not changed:
+        text = ("I couldn't pick out details of your business there. You can tell me things like "
+                '"we are 12 people in Leeds, we use Microsoft 365 and take card payments".')
+        return Reply([Message(text=text)])
+    text = f"Thanks, I've noted that. What I know so far: {describe_profile(profile)}."
+    buttons = [{"title": "What should I do first?", "payload": "/ask_action_plan"}]
+    return Reply([Message(text=text, buttons=buttons)])
+
+
+def clarify_reply(kb: KnowledgeBase, candidate_topics: Sequence[str]) -> Reply:
+    """A clarifying question when the assistant is not sure what was asked."""
+    buttons = [
+        {"title": kb.topics[topic].title, "payload": f"/ask_{topic}"} for topic in candidate_topics[:3]
+    ]
+    buttons.append({"title": "Something else", "payload": "/ask_capabilities"})
+    text = "Sorry, I'm not sure I understood. Did you mean one of these?"
+    return Reply([Message(text=text, buttons=buttons)])
+
+
+def commitment_reply(action: Action) -> Reply:
+    text = (f"Great, I've noted that you'll {action.title[0].lower() + action.title[1:]}. "
+            'Tell me when it\'s done, or ask "how do I do that?" if you get stuck.')
+    custom = {"commitment": {"topic": action.topic, "action": action.id}}
+    return Reply([Message(text=text, custom=custom)])
+
+
+def done_reply(action: Action) -> Reply:
+    text = f"Well done! I've marked \"{action.title}\" as done. That makes your business safer."
+    custom = {"done": {"topic": action.topic, "action": action.id}}
+    return Reply([Message(text=text, custom=custom)])
+
+
+def which_action_reply(kb: KnowledgeBase, offered: Sequence[str], intent: str) -> Reply:
+    """Ask which action the user means, with a button for each one offered."""
+    actions = [a for a in (kb.action(i) for i in offered) if a is not None][:5]
+    if not actions:
+        text = ("Which step do you mean? Ask me about a topic or for an action plan first, "
+                "then press the button under the step.")
+        return Reply([Message(text=text)])
+    buttons = [
+        {"title": action.title, "payload": f'/{intent}{{"action_id": "{action.id}"}}'}
+        for action in actions
+    ]
+    return Reply([Message(text="Which step do you mean?", buttons=buttons)])

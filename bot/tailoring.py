@@ -1,0 +1,182 @@
+"""The tailoring engine: from a business profile to an ordered list of actions.
+
+Pure functions over the knowledge base and a profile, so that the rules can be
+checked with property-based tests:
+
+* an action whose condition is known to be false is never offered;
+* must-dos that are known to apply come first;
+* then the actions that fit the profile best, at most ``MAX_PLAN_ITEMS``;
+* every item carries one line on why it applies to this business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Iterable
+
+from bot.knowledge.schema import TOPIC_IDS, Action, Topic
+from bot.profile import SIZE_LABELS, BusinessProfile
+
+MAX_PLAN_ITEMS = 8
+MAX_PER_TOPIC_IN_PLAN = 2
+MAX_ACTIONS_IN_ANSWER = 3
+
+
+class Fit(Enum):
+    EXCLUDED = "excluded"  # a condition is known to be false
+    UNCERTAIN = "uncertain"  # no condition is false, but some depend on unknown answers
+    APPLIES = "applies"  # every condition is known to hold (or there are none)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    fit: Fit
+    matched: tuple[str, ...]  # attributes whose condition is known to hold
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    action: Action
+    why: str
+
+    def as_contract(self) -> dict[str, str]:
+        """The reply contract's plan entry: topic, action and title."""
+        return {"topic": self.action.topic, "action": self.action.id, "title": self.action.title}
+
+
+def _condition_holds(attribute: str, allowed: tuple[Any, ...], value: Any) -> bool:
+    if attribute == "cloud":
+        return any(service in allowed for service in value)
+    return value in allowed and isinstance(value, bool) == isinstance(allowed[0], bool)
+
+
+def assess(action: Action, profile: BusinessProfile) -> Assessment:
+    """How well one action fits the profile."""
+    matched: list[str] = []
+    uncertain = False
+    for attribute, allowed in action.applies_when.items():
+        value = getattr(profile, attribute)
+        if value is None:
+            uncertain = True
+        elif _condition_holds(attribute, allowed, value):
+            matched.append(attribute)
+        else:
+            return Assessment(Fit.EXCLUDED, ())
+    return Assessment(Fit.UNCERTAIN if uncertain else Fit.APPLIES, tuple(matched))
+
+
+_REASONS: dict[str, Any] = {
+    "card_payments": {True: "you take card payments", False: "you do not take card payments"},
+    "personal_data": {True: "you hold personal data about people", False: "you hold little personal data"},
+    "remote_working": {True: "your team works from home or on the move", False: "you work on site"},
+    "byod": {True: "staff use their own devices for work", False: "staff use work devices only"},
+    "it_support": {
+        "none": "you have no IT support",
+        "in_house": "you have your own IT staff",
+        "outsourced": "an IT provider looks after your systems",
+    },
+    "website": {
+        "none": "you have no website",
+        "brochure": "you have a website",
+        "online_shop": "you sell online",
+    },
+    "nation": {
+        "england": "you are in England",
+        "scotland": "you are in Scotland",
+        "wales": "you are in Wales",
+        "northern_ireland": "you are in Northern Ireland",
+    },
+}
+
+_CLOUD_NAMES = {
+    "microsoft_365": "Microsoft 365",
+    "google_workspace": "Google Workspace",
+    "other": "online (cloud) services",
+}
+
+
+def _reason(attribute: str, profile: BusinessProfile, allowed: tuple[Any, ...]) -> str:
+    value = getattr(profile, attribute)
+    if attribute == "size":
+        return f"you are a {SIZE_LABELS[value]} business" if value == "sole_trader" else (
+            f"your business has {SIZE_LABELS[value]}")
+    if attribute == "sector":
+        return f"you work in {str(value).replace('_', ' ')}"
+    if attribute == "cloud":
+        names = [_CLOUD_NAMES[s] for s in sorted(value) if s in allowed and s in _CLOUD_NAMES]
+        return f"you use {' and '.join(names)}" if names else "of the services you use"
+    reason: str = _REASONS[attribute][value]
+    return reason
+
+
+def why_line(action: Action, profile: BusinessProfile, assessment: Assessment) -> str:
+    """One line on why this action applies to this business."""
+    reasons = [_reason(a, profile, action.applies_when[a]) for a in assessment.matched]
+    if reasons:
+        joined = reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + " and " + reasons[-1]
+        lead = f"Because {joined}."
+    elif action.must_do:
+        lead = "Official guidance says every business should do this."
+    else:
+        lead = ""
+    return f"{lead} {action.why}".strip()
+
+
+def _topic_rank(topic_id: str) -> int:
+    return TOPIC_IDS.index(topic_id)
+
+
+def _sort_key(action: Action, assessment: Assessment) -> tuple[int, int, int, int, str]:
+    """Lower sorts first: known fit, then profile-specific, then priority and topic order."""
+    return (
+        0 if assessment.fit is Fit.APPLIES else 1,
+        -len(assessment.matched),
+        action.priority,
+        _topic_rank(action.topic),
+        action.id,
+    )
+
+
+def rank_actions(actions: Iterable[Action], profile: BusinessProfile) -> list[PlanItem]:
+    """Every action that may apply, best first, with why-lines. Excluded ones are dropped."""
+    assessed = [(action, assess(action, profile)) for action in actions]
+    kept = [(action, a) for action, a in assessed if a.fit is not Fit.EXCLUDED]
+    must = [(act, a) for act, a in kept if act.must_do and a.fit is Fit.APPLIES]
+    rest = [(act, a) for act, a in kept if not (act.must_do and a.fit is Fit.APPLIES)]
+    ordered = sorted(must, key=lambda pair: _sort_key(*pair)) + sorted(
+        rest, key=lambda pair: _sort_key(*pair)
+    )
+    return [PlanItem(action, why_line(action, profile, a)) for action, a in ordered]
+
+
+def build_plan(
+    topics: dict[str, Topic], profile: BusinessProfile, limit: int = MAX_PLAN_ITEMS,
+    exclude: Iterable[str] = (),
+) -> list[PlanItem]:
+    """An ordered action plan for the whole business: must-dos first, then the best fits.
+
+    At most ``MAX_PER_TOPIC_IN_PLAN`` actions per topic, so the plan covers several areas.
+    Actions in ``exclude`` (already done, say) are left out.
+    """
+    skip = set(exclude)
+    candidates = [a for t in topics.values() for a in t.actions if a.id not in skip]
+    plan: list[PlanItem] = []
+    per_topic: dict[str, int] = {}
+    for item in rank_actions(candidates, profile):
+        if per_topic.get(item.action.topic, 0) >= MAX_PER_TOPIC_IN_PLAN:
+            continue
+        plan.append(item)
+        per_topic[item.action.topic] = per_topic.get(item.action.topic, 0) + 1
+        if len(plan) >= limit:
+            break
+    return plan
+
+
+def topic_actions(
+    topic: Topic, profile: BusinessProfile, skip: Iterable[str] = (), limit: int = MAX_ACTIONS_IN_ANSWER
+) -> list[PlanItem]:
+    """The best actions within one topic for this profile, for a short answer."""
+    excluded = set(skip)
+    ranked = rank_actions((a for a in topic.actions if a.id not in excluded), profile)
+    return ranked[:limit]

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+STACK_DIR = Path(__file__).parent / "stack"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests under tests/stack need the running servers; mark them so test-fast can skip them."""
+    for item in items:
+        if STACK_DIR in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.stack)

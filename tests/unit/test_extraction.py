@@ -1,0 +1,73 @@
+"""Profile facts from free text, through the project's real spaCy pipeline."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+
+from bot.extraction import extract_facts, parse_headcount
+from bot.nlp.pipeline import DEFAULT_OUTPUT, build_pipeline
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    build_pipeline()
+    return spacy.load(DEFAULT_OUTPUT)
+
+
+def facts(nlp, text):
+    doc = nlp(text)
+    entities = [
+        {"entity": e.label_, "value": e.text, "start": e.start_char, "end": e.end_char,
+         "extractor": "SpacyEntityExtractor"}
+        for e in doc.ents
+    ]
+    return extract_facts(text, entities)
+
+
+def test_the_issue_example_fills_every_attribute_it_mentions(nlp):
+    found = facts(nlp, "we're a 12-person accountancy on Microsoft 365, staff work from home, "
+                       "we take card payments")
+    assert found == {
+        "size": "small",
+        "sector": "professional_services",
+        "cloud": frozenset({"microsoft_365"}),
+        "remote_working": True,
+        "card_payments": True,
+    }
+
+
+def test_negation_and_nation(nlp):
+    found = facts(nlp, "I'm a sole trader plumber in Glasgow. We do not take card payments "
+                       "and have no website")
+    assert found["size"] == "sole_trader"
+    assert found["nation"] == "scotland"
+    assert found["card_payments"] is False
+    assert found["website"] == "none"
+
+
+def test_several_cloud_services_are_kept(nlp):
+    found = facts(nlp, "we use gmail and dropbox")
+    assert found["cloud"] == frozenset({"google_workspace", "other"})
+
+
+def test_correction_of_head_count(nlp):
+    assert facts(nlp, "actually we have 20 staff") == {"size": "small"}
+
+
+def test_button_payload_entity_wins_over_text():
+    entities = [{"entity": "size", "value": "medium"}]
+    assert extract_facts("/inform", entities) == {"size": "medium"}
+
+
+def test_invalid_button_value_is_ignored():
+    assert extract_facts("/inform", [{"entity": "size", "value": "enormous"}]) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [("12-person", 12), ("three of us", 3), ("just me", 1), ("sole trader", 1),
+     ("a dozen staff", 12), ("have 1,200 employees", 1200), ("nothing", None)],
+)
+def test_parse_headcount(text, people):
+    assert parse_headcount(text) == people
