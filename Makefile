@@ -91,7 +91,7 @@ unit: spacy
 test-fast: lint typecheck unit
 
 validate: install
-	$(RASA) data validate --data $(RASA_DATA) --fail-on-warnings
+	$(RASA) data validate --data $(RASA_DATA)
 
 rasa-test: train
 	$(RASA) test core --model $(MODEL) --stories tests/stories --out $(RESULTS)/core \
