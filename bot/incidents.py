@@ -26,10 +26,19 @@ def classify(text: str, kb: KnowledgeBase) -> Incident:
     return best
 
 
-def routes_for(profile: BusinessProfile, kb: KnowledgeBase) -> list[tuple[ReportingRoute, str | None]]:
-    """Reporting routes for this business, each with a nation label when the nation is unknown."""
+def routes_for(
+    profile: BusinessProfile, kb: KnowledgeBase, incident: Incident | None = None
+) -> list[tuple[ReportingRoute, str | None]]:
+    """Reporting routes for this incident and business.
+
+    When the nation is unknown, routes for some nations only get a label such as
+    "In Scotland", unless their text already says so.
+    """
     chosen: list[tuple[ReportingRoute, str | None]] = []
+    wanted = set(incident.report_to) if incident and incident.report_to else None
     for route in kb.reporting:
+        if wanted is not None and route.id not in wanted:
+            continue
         if route.when == "personal_data" and profile.personal_data is False:
             continue
         if profile.nation is not None:
@@ -39,6 +48,9 @@ def routes_for(profile: BusinessProfile, kb: KnowledgeBase) -> list[tuple[Report
             chosen.append((route, None))
         else:
             names = [NATION_NAMES[n] for n in route.nations]
+            if any(name in route.text for name in names):
+                chosen.append((route, None))
+                continue
             label = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
             chosen.append((route, f"In {label}"))
     return chosen

@@ -140,14 +140,15 @@ def incident_reply(kb: KnowledgeBase, text: str, profile: BusinessProfile) -> Re
     incident = classify(text, kb)
     steps = "\n".join(f"{n}. {step}" for n, step in enumerate(incident.steps, start=1))
     urgent = f"I'm sorry this has happened. Do these things now:\n{steps}"
+    chosen = routes_for(profile, kb, incident)
     routes = []
-    for route, label in routes_for(profile, kb):
+    for route, label in chosen:
         routes.append(f"- {label}: {route.text}" if label else f"- {route.text}")
     report = "Then report it:\n" + "\n".join(routes)
     custom = {
         "topic": incident.topic,
         "incident": incident.id,
-        "reporting": [route.id for route, _ in routes_for(profile, kb)],
+        "reporting": [route.id for route, _ in chosen],
     }
     return Reply(
         [Message(text=urgent, custom=custom), Message(text=report)], topic=incident.topic

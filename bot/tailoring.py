@@ -127,27 +127,40 @@ def _topic_rank(topic_id: str) -> int:
     return TOPIC_IDS.index(topic_id)
 
 
-def _sort_key(action: Action, assessment: Assessment) -> tuple[int, int, int, int, str]:
-    """Lower sorts first: known fit, then profile-specific, then priority and topic order."""
+def _sort_key(
+    action: Action, assessment: Assessment, position: int
+) -> tuple[int, int, int, int, int, int]:
+    """Lower sorts first.
+
+    Must-dos that apply are ordered by priority, then by how specific they are to
+    this business. Everything else: known fit first, then profile-specific, then
+    priority and topic order. Ties go to the action listed first in its topic file,
+    where authors put the most important first.
+    """
+    if action.must_do and assessment.fit is Fit.APPLIES:
+        return (0, action.priority, -len(assessment.matched), _topic_rank(action.topic), position, 0)
     return (
+        1,
         0 if assessment.fit is Fit.APPLIES else 1,
         -len(assessment.matched),
         action.priority,
         _topic_rank(action.topic),
-        action.id,
+        position,
     )
 
 
 def rank_actions(actions: Iterable[Action], profile: BusinessProfile) -> list[PlanItem]:
     """Every action that may apply, best first, with why-lines. Excluded ones are dropped."""
-    assessed = [(action, assess(action, profile)) for action in actions]
-    kept = [(action, a) for action, a in assessed if a.fit is not Fit.EXCLUDED]
-    must = [(act, a) for act, a in kept if act.must_do and a.fit is Fit.APPLIES]
-    rest = [(act, a) for act, a in kept if not (act.must_do and a.fit is Fit.APPLIES)]
-    ordered = sorted(must, key=lambda pair: _sort_key(*pair)) + sorted(
-        rest, key=lambda pair: _sort_key(*pair)
-    )
-    return [PlanItem(action, why_line(action, profile, a)) for action, a in ordered]
+    scored = []
+    positions: dict[str, int] = {}
+    for action in actions:
+        position = positions.get(action.topic, 0)
+        positions[action.topic] = position + 1
+        assessment = assess(action, profile)
+        if assessment.fit is not Fit.EXCLUDED:
+            scored.append((_sort_key(action, assessment, position), action, assessment))
+    scored.sort(key=lambda entry: entry[0])
+    return [PlanItem(action, why_line(action, profile, a)) for _, action, a in scored]
 
 
 def build_plan(
@@ -156,21 +169,24 @@ def build_plan(
 ) -> list[PlanItem]:
     """An ordered action plan for the whole business: must-dos first, then the best fits.
 
-    At most ``MAX_PER_TOPIC_IN_PLAN`` actions per topic, so the plan covers several areas.
-    Actions in ``exclude`` (already done, say) are left out.
+    The plan first takes the best action from as many different topics as it can, so
+    that eight steps cover eight areas; only then a second action from a topic (never
+    more than ``MAX_PER_TOPIC_IN_PLAN``). Actions in ``exclude`` (already done) are left out.
     """
     skip = set(exclude)
     candidates = [a for t in topics.values() for a in t.actions if a.id not in skip]
-    plan: list[PlanItem] = []
+    ranked = rank_actions(candidates, profile)
+    chosen: list[int] = []
     per_topic: dict[str, int] = {}
-    for item in rank_actions(candidates, profile):
-        if per_topic.get(item.action.topic, 0) >= MAX_PER_TOPIC_IN_PLAN:
-            continue
-        plan.append(item)
-        per_topic[item.action.topic] = per_topic.get(item.action.topic, 0) + 1
-        if len(plan) >= limit:
-            break
-    return plan
+    for cap in range(1, MAX_PER_TOPIC_IN_PLAN + 1):
+        for index, item in enumerate(ranked):
+            if len(chosen) >= limit:
+                break
+            if index in chosen or per_topic.get(item.action.topic, 0) >= cap:
+                continue
+            chosen.append(index)
+            per_topic[item.action.topic] = per_topic.get(item.action.topic, 0) + 1
+    return [ranked[index] for index in sorted(chosen)]
 
 
 def topic_actions(

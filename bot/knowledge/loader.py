@@ -33,6 +33,7 @@ class Incident:
     match: tuple[str, ...]
     steps: tuple[str, ...]
     sources: tuple[str, ...]
+    report_to: tuple[str, ...] = ()  # route ids; empty means every route
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,11 @@ def _parse_incident(raw: Any, source: str, index: int) -> Incident:
     match = raw.get("match") or []
     if not isinstance(match, list) or not all(isinstance(word, str) for word in match):
         raise KnowledgeBaseError(source, entry, "match", "must be a list of words or phrases")
+    report_to = raw.get("report_to") or []
+    if not isinstance(report_to, list) or not all(isinstance(r, str) for r in report_to):
+        raise KnowledgeBaseError(source, entry, "report_to", "must be a list of reporting route ids")
     return Incident(
+        report_to=tuple(report_to),
         id=_require(raw, "id", str, where),
         title=_require(raw, "title", str, where),
         topic=topic,
@@ -146,6 +151,12 @@ def load_incidents(
     if "general" not in {incident.id for incident in incidents}:
         raise KnowledgeBaseError(path.name, "incidents", "id", "needs a 'general' incident as the fallback")
     routes = tuple(_parse_route(item, path.name, i) for i, item in enumerate(routes_raw))
+    route_ids = {route.id for route in routes}
+    for index, incident in enumerate(incidents):
+        unknown = [r for r in incident.report_to if r not in route_ids]
+        if unknown:
+            raise KnowledgeBaseError(path.name, f"incidents[{index}]", "report_to",
+                                     f"unknown route {unknown[0]!r}")
     return {incident.id: incident for incident in incidents}, routes
 
 
