@@ -1,0 +1,218 @@
+"""Start, watch and stop the servers a benchmark needs, and measure their memory.
+
+Small equivalents of the helpers in ``tests/stack/conftest.py`` (which imports pytest
+and fails tests, so it is not imported here). Every server runs in its own session,
+so it can be stopped as a process group: SIGINT first, SIGKILL if it will not go.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+LOG_DIR = ROOT / "build" / "bench-logs"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment `make` exports, with the venv first on PATH."""
+    env = dict(os.environ)
+    env.update({
+        "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONUNBUFFERED": "1",
+    })
+    env.pop("RASA_API_TOKEN", None)
+    env.update(extra or {})
+    return env
+
+
+# ---- /proc -----------------------------------------------------------------
+
+def _stat(pid: int) -> tuple[int, int] | None:
+    """(parent pid, session id) of a process, or None if it has gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rfind(")") + 2:].split()  # the command name may hold spaces and parens
+    return int(fields[1]), int(fields[3])
+
+
+def process_table() -> dict[int, tuple[int, int]]:
+    table: dict[int, tuple[int, int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            info = _stat(int(entry.name))
+            if info is not None:
+                table[int(entry.name)] = info
+    return table
+
+
+def descendants(root: int, table: dict[int, tuple[int, int]] | None = None) -> list[int]:
+    """``root`` and every process below it."""
+    table = process_table() if table is None else table
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        if pid in table:
+            found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0  # gone, a zombie, or a kernel thread
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def stop_group(pgid: int, grace: float) -> None:
+    """SIGINT a process group we do not own as a child; SIGKILL it after ``grace`` seconds."""
+    if not group_alive(pgid):
+        return
+    signal_group(pgid, signal.SIGINT)
+    deadline = time.monotonic() + grace
+    while group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if group_alive(pgid):
+        signal_group(pgid, signal.SIGKILL)
+
+
+# ---- services --------------------------------------------------------------
+
+@dataclass
+class Service:
+    """A server started in its own session (its pid is its process group id)."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    #: process groups started below this one (honcho gives each Procfile entry its own session)
+    child_groups: set[int] = field(default_factory=set)
+
+    @classmethod
+    def start(cls, name: str, argv: list[str], cwd: Path, env: dict[str, str]) -> Service:
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        log = LOG_DIR / f"{name}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, start_new_session=True)
+        return cls(name, process, log)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def check(self) -> None:
+        if not self.alive():
+            raise RuntimeError(f"{self.name} exited with code {self.process.returncode}; "
+                               f"see {self.log}")
+
+    def wait_for(self, url: str, deadline: float) -> None:
+        """Poll ``url`` until it answers 200, this service dies, or ``deadline`` passes."""
+        while time.monotonic() < deadline:
+            self.check()
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(1)
+        raise TimeoutError(f"{url} did not answer in time; see {self.log}")
+
+    def remember_children(self) -> None:
+        table = process_table()
+        own = self.process.pid
+        for pid in descendants(own, table):
+            session = table[pid][1]
+            if session != own:
+                self.child_groups.add(session)
+
+    def memory(self) -> dict[str, int]:
+        """VmRSS (KiB) summed over each process tree, keyed by ``label_for`` of the tree."""
+        table = process_table()
+        own = self.process.pid
+        trees: dict[int, list[int]] = {}
+        for pid in descendants(own, table):
+            session = table[pid][1]
+            trees.setdefault(session, []).append(pid)
+        if set(trees) != {own}:  # a supervisor such as honcho: count its children only
+            trees.pop(own, None)
+        result: dict[str, int] = {}
+        for pids in trees.values():
+            label = label_for(" ; ".join(cmdline(pid) for pid in pids)) or self.name
+            result[label] = result.get(label, 0) + sum(rss_kib(pid) for pid in pids)
+        return result
+
+    def stop(self, grace: float = 60) -> None:
+        """Ctrl-C the group, as a user would; SIGKILL whatever is left after ``grace`` seconds."""
+        if self.alive():
+            self.remember_children()
+            signal_group(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                signal_group(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if group_alive(self.process.pid):  # stragglers left in our own group
+            signal_group(self.process.pid, signal.SIGKILL)
+        for pgid in sorted(self.child_groups):
+            stop_group(pgid, grace=10)
+
+
+def label_for(commands: str) -> str:
+    """Name a process tree of our stack after the Procfile entry it runs."""
+    if "run actions" in commands:
+        return "actions"
+    if "bot web" in commands:
+        return "web"
+    if "rasa run" in commands:
+        return "rasa"
+    return ""
