@@ -17,9 +17,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import speedups
 from bot.input_guard import check_message
 
 logger = logging.getLogger(__name__)
+
+# The Rasa server imports this module at start-up (credentials.yml), so this is
+# where the response-validation speed-up is installed; see bot/channels/speedups.py.
+speedups.install()
 
 MAX_SENDER_LENGTH = 128
 
