@@ -1,0 +1,7 @@
+"""Keeping owners' personal data out of what the programme stores and reads."""
+
+from __future__ import annotations
+
+from bot.privacy.redaction import CATEGORIES, PLACEHOLDERS, RedactionResult, redact
+
+__all__ = ["CATEGORIES", "PLACEHOLDERS", "RedactionResult", "redact"]
