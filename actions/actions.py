@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import replies
@@ -197,6 +197,60 @@ class ActionRecordDone(Action):
         if action.id not in done:
             done.append(action.id)
         return [SlotSet("done_actions", done)]
+
+
+def open_commitments(tracker: Tracker) -> List[str]:
+    done = set(_list_slot(tracker, "done_actions"))
+    return [c for c in _list_slot(tracker, "commitments") if c not in done]
+
+
+class ActionSessionStart(Action):
+    """Start a session, keeping what we know, and follow up on last time's plans."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        carried: List[EventType] = [
+            SlotSet(name, value) for name, value in tracker.current_slot_values().items()
+            if value is not None and name not in ("requested_slot", "session_started_metadata")
+        ]
+        events: List[EventType] = [SessionStarted(), *carried]
+        pending = open_commitments(tracker)
+        action = _kb().action(pending[0]) if pending else None
+        if action is not None:
+            _send(dispatcher, replies.follow_up_question(action))
+            events.append(SlotSet("offered_actions", [action.id]))
+        events.append(ActionExecuted("action_listen"))
+        return events
+
+
+class ActionRecordFollowUp(Action):
+    """The answer to a follow-up question: not yet, or not going to do it."""
+
+    def name(self) -> str:
+        return "action_record_follow_up"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        action_id = _chosen_action(tracker)
+        if action_id is None:
+            pending = open_commitments(tracker)
+            action_id = pending[0] if len(pending) == 1 else None
+        action = _kb().action(action_id) if action_id else None
+        intent = _intent(tracker)
+        if action is None:
+            _send(dispatcher, replies.which_action_reply(_kb(), open_commitments(tracker), intent))
+            return []
+        status = "dropped" if intent == "drop_action" else "not_yet"
+        _send(dispatcher, replies.follow_up_answer_reply(action, status))
+        if status == "dropped":
+            remaining = [c for c in _list_slot(tracker, "commitments") if c != action.id]
+            return [SlotSet("commitments", remaining)]
+        return []
 
 
 class ActionClarify(Action):

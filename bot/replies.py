@@ -233,3 +233,27 @@ def which_action_reply(kb: KnowledgeBase, offered: Sequence[str], intent: str) -
         for action in actions
     ]
     return Reply([Message(text="Which step do you mean?", buttons=buttons)])
+
+
+def follow_up_question(action: Action) -> Reply:
+    """Ask a returning visitor about an action they planned last time."""
+    planned = action.title[0].lower() + action.title[1:]
+    text = f"Welcome back. Last time you planned to {planned}. Have you done it?"
+    buttons = [
+        {"title": "Yes, it's done", "payload": f'/report_done{{"action_id": "{action.id}"}}'},
+        {"title": "Not yet", "payload": f'/not_done_yet{{"action_id": "{action.id}"}}'},
+        {"title": "I'm not going to", "payload": f'/drop_action{{"action_id": "{action.id}"}}'},
+    ]
+    custom = {"follow_up": {"topic": action.topic, "action": action.id}}
+    return Reply([Message(text=text, buttons=buttons, custom=custom)])
+
+
+def follow_up_answer_reply(action: Action, status: str) -> Reply:
+    """Acknowledge "not yet" or "not going to" for a planned action."""
+    if status == "not_yet":
+        text = (f"No problem. \"{action.title}\" is still on your list. "
+                'Ask me "how do I do that?" if something is in the way.')
+    else:
+        text = f"OK, I've taken \"{action.title}\" off your list."
+    custom = {"follow_up_answer": {"topic": action.topic, "action": action.id, "status": status}}
+    return Reply([Message(text=text, custom=custom)])

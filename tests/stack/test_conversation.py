@@ -138,3 +138,40 @@ def test_low_confidence_gets_a_clarifying_question(say):
     reply = say("security thing")
     body = texts(reply)
     assert "not sure I understood" in body or topics(reply)
+
+
+def _follow_ups(messages):
+    return [c["follow_up"] for c in customs(messages) if "follow_up" in c]
+
+
+def test_returning_visitor_is_asked_about_open_commitments(say):
+    reply = say("how do I back up our files?")
+    action_id = [c for c in customs(reply) if "actions" in c][0]["actions"][0]["id"]
+    say(f'/commit_action{{"action_id": "{action_id}"}}')
+
+    back = say("/session_start")
+    assert _follow_ups(back) == [{"topic": "backups", "action": action_id}]
+    assert "Last time you planned to" in texts(back)
+
+    answer = say("not yet")
+    assert "still on your list" in texts(answer)
+    assert _follow_ups(say("/session_start")) == [{"topic": "backups", "action": action_id}]
+
+    dropped = say("we've decided not to do it")
+    assert "off your list" in texts(dropped)
+    assert _follow_ups(say("/session_start")) == []
+
+
+def test_done_commitment_is_not_followed_up(say):
+    reply = say("how should I handle software updates?")
+    action_id = [c for c in customs(reply) if "actions" in c][0]["actions"][0]["id"]
+    say(f'/commit_action{{"action_id": "{action_id}"}}')
+    say(f'/report_done{{"action_id": "{action_id}"}}')
+    assert _follow_ups(say("/session_start")) == []
+
+
+def test_profile_survives_a_new_session(say):
+    say("we're a small shop in Glasgow")
+    say("/session_start")
+    body = texts(say("we've been hacked"))
+    assert "101" in body and "Report Fraud" not in body

@@ -1,0 +1,1 @@
+"""Storage: the analytics database (SQLAlchemy models, engine, migrations)."""

@@ -1,0 +1,141 @@
+"""Analytics tables: the pseudonymous, redacted record of conversations.
+
+See docs/analytics-design.md. Rows are written only by ``bot.analytics.ingest``.
+No column holds a name, email, raw sender id or unredacted message.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+KEY = String(64)  # hex HMAC-SHA256
+
+
+class ProfileSnapshot:
+    """The business profile at the time of the row, for segmenting."""
+
+    size = Column(String(16))
+    sector = Column(String(32))
+    nation = Column(String(24))
+    card_payments = Column(Boolean)
+    personal_data = Column(Boolean)
+    cloud = Column(String(80))  # comma-separated values
+    remote_working = Column(Boolean)
+    it_support = Column(String(16))
+    website = Column(String(16))
+    byod = Column(Boolean)
+
+
+class Visitor(Base):
+    __tablename__ = "visitors"
+
+    id = Column(Integer, primary_key=True)
+    visitor_key = Column(KEY, nullable=False, unique=True)
+    first_seen = Column(DateTime, nullable=False)
+    last_seen = Column(DateTime, nullable=False)
+    conversations = Column(Integer, nullable=False, default=0)
+
+
+class Conversation(ProfileSnapshot, Base):
+    __tablename__ = "conversations"
+
+    id = Column(Integer, primary_key=True)
+    conversation_key = Column(KEY, nullable=False, unique=True)
+    visitor_key = Column(KEY, nullable=False, index=True)
+    channel = Column(String(32))
+    started_at = Column(DateTime, nullable=False, index=True)
+    last_at = Column(DateTime, nullable=False)
+    is_returning = Column(Boolean, nullable=False, default=False)
+    user_turns = Column(Integer, nullable=False, default=0)
+    profiled = Column(Boolean, nullable=False, default=False)
+    got_plan = Column(Boolean, nullable=False, default=False)
+    last_intent = Column(String(64))
+
+
+class Turn(ProfileSnapshot, Base):
+    __tablename__ = "turns"
+    __table_args__ = (
+        Index("ix_turns_week_segment", "week", "size", "sector", "nation"),
+        Index("ix_turns_at", "at"),
+        Index("ix_turns_intent_at", "intent", "at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    event_id = Column(Integer, nullable=False, unique=True)
+    conversation_key = Column(KEY, nullable=False, index=True)
+    visitor_key = Column(KEY, nullable=False)
+    at = Column(DateTime, nullable=False)
+    week = Column(Date, nullable=False)
+    channel = Column(String(32))
+    text = Column(Text)  # redacted; NULL once past retention
+    intent = Column(String(64))
+    confidence = Column(Float)
+    entity_types = Column(String(255))
+    topics = Column(String(255))
+    fallback = Column(Boolean, nullable=False, default=False)
+    out_of_scope = Column(Boolean, nullable=False, default=False)
+
+
+class PlanItem(ProfileSnapshot, Base):
+    __tablename__ = "plan_items"
+    __table_args__ = (Index("ix_plan_items_at", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_key = Column(KEY, nullable=False, index=True)
+    visitor_key = Column(KEY, nullable=False)
+    at = Column(DateTime, nullable=False)
+    position = Column(Integer, nullable=False)
+    topic = Column(String(32), nullable=False)
+    action = Column(String(80), nullable=False)
+
+
+class Commitment(ProfileSnapshot, Base):
+    __tablename__ = "commitments"
+    __table_args__ = (
+        UniqueConstraint("visitor_key", "action", name="uq_commitment_visitor_action"),
+        Index("ix_commitments_committed_at", "committed_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    visitor_key = Column(KEY, nullable=False)
+    conversation_key = Column(KEY, nullable=False)
+    topic = Column(String(32), nullable=False)
+    action = Column(String(80), nullable=False)
+    committed_at = Column(DateTime, nullable=False)
+    status = Column(String(12), nullable=False, default="open")  # open, done, not_yet, dropped
+    status_at = Column(DateTime, nullable=False)
+    done_at = Column(DateTime)
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+
+    id = Column(Integer, primary_key=True)
+    conversation_key = Column(KEY, nullable=False, index=True)
+    at = Column(DateTime, nullable=False, index=True)
+    topic = Column(String(32))
+    helpful = Column(Boolean, nullable=False)
+
+
+class IngestState(Base):
+    __tablename__ = "ingest_state"
+
+    id = Column(Integer, primary_key=True)
+    source = Column(String(64), nullable=False, unique=True)
+    last_event_id = Column(Integer, nullable=False, default=0)
+    skipped = Column(Integer, nullable=False, default=0)
+    updated_at = Column(DateTime)
