@@ -20,6 +20,7 @@ from bot.profile import (
 )
 
 PROFILE_SLOTS = tuple(ATTRIBUTE_VALUES)
+COMMON_TOPICS = ("phishing", "passwords", "backups")
 #: Intents whose message may carry facts about the business.
 PROFILE_INTENTS = {"describe_business", "inform", "not_sure", "affirm", "deny"}
 
@@ -268,10 +269,9 @@ class ActionClarify(Action):
             for item in ranking
             if str(item.get("name", "")).removeprefix("ask_") in TOPIC_IDS
         ]
-        if not candidates:
-            dispatcher.utter_message(response="utter_default")
-            return []
-        _send(dispatcher, replies.clarify_reply(_kb(), candidates))
+        # With no topic in the ranking (a bare /nlu_fallback payload, say), offer the
+        # topics small businesses ask about most.
+        _send(dispatcher, replies.clarify_reply(_kb(), candidates or list(COMMON_TOPICS)))
         return []
 
 
