@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 from typing import List
 
@@ -68,6 +69,93 @@ def web(
 
     create_app().run(host=host or web_host(), port=port or web_port(), access_log=False,
                      motd=False)
+
+
+DATABASE_URL_HELP = "Analytics database (env DATABASE_URL, default SQLite var/analytics.db)"
+TRACKER_URL_HELP = "Rasa's SQL tracker store (env TRACKER_STORE_URL, default SQLite var/tracker.db)"
+
+
+def _log_to_stderr() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command("migrate")
+def migrate(database_url: str = typer.Option(None, help=DATABASE_URL_HELP)) -> None:
+    """Create or upgrade the analytics tables (Alembic migrations in migrations/)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.storage.database import analytics_url, current_revision, describe, upgrade
+
+    url = analytics_url(database_url)
+    try:
+        before = current_revision(url)
+        upgrade(url)
+        after = current_revision(url)
+    except SQLAlchemyError as error:
+        typer.echo(f"Could not migrate {describe(url)}: {error}", err=True)
+        raise typer.Exit(code=1) from error
+    change = "already up to date" if before == after else f"from {before or 'an empty database'}"
+    typer.echo(f"{describe(url)} is at revision {after} ({change})")
+
+
+@app.command("ingest")
+def ingest(
+    follow: bool = typer.Option(False, "--follow", help="Keep ingesting new events until stopped"),
+    interval: float = typer.Option(2.0, help="Seconds between checks with --follow"),
+    batch_size: int = typer.Option(500, help="Events per transaction"),
+    tracker_url: str = typer.Option(None, help=TRACKER_URL_HELP),
+    database_url: str = typer.Option(None, help=DATABASE_URL_HELP),
+) -> None:
+    """Turn new tracker-store events into analytics rows (migrating the analytics tables first)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.analytics import IngestError, IngestReport, ingest_once
+    from bot.analytics import follow as follow_events
+    from bot.storage.database import analytics_url, upgrade
+
+    _log_to_stderr()
+    url = analytics_url(database_url)
+
+    def show(report: IngestReport) -> None:
+        typer.echo(f"Ingested {report.summary()}")
+
+    if follow:
+        typer.echo(f"Following the tracker store every {interval:g} s (Ctrl-C stops)")
+        try:
+            follow_events(tracker_url, url, interval=interval, batch_size=batch_size, migrate=True,
+                          progress=show)
+        except KeyboardInterrupt:
+            typer.echo("Stopped.")
+        return
+    try:
+        upgrade(url)
+        report = ingest_once(tracker_url, url, batch_size, progress=show)
+    except (IngestError, SQLAlchemyError) as error:
+        typer.echo(f"Ingestion failed: {error}", err=True)
+        raise typer.Exit(code=1) from error
+    if not report.events:
+        typer.echo(f"Nothing new (checkpoint at event {report.last_event_id}).")
+
+
+@app.command("purge")
+def purge(
+    days: int = typer.Option(None, help="Keep this many days (env RETENTION_DAYS, default 90)"),
+    tracker_url: str = typer.Option(None, help=TRACKER_URL_HELP),
+    database_url: str = typer.Option(None, help=DATABASE_URL_HELP),
+) -> None:
+    """Delete ingested tracker events and message texts older than the retention period."""
+    from bot.analytics import IngestError
+    from bot.analytics import purge as purge_old
+
+    _log_to_stderr()
+    try:
+        report = purge_old(tracker_url, database_url, days=days,
+                           progress=lambda n: typer.echo(f"  {n} tracker events deleted so far"))
+    except (IngestError, ValueError) as error:
+        typer.echo(f"Purge failed: {error}", err=True)
+        raise typer.Exit(code=1) from error
+    typer.echo(f"Before {report.cutoff:%Y-%m-%d %H:%M} UTC: deleted {report.events_deleted} ingested "
+               f"tracker events, cleared {report.texts_cleared} message texts.")
 
 
 if __name__ == "__main__":

@@ -29,3 +29,8 @@ def web_port() -> int:
 
 def web_host() -> str:
     return os.environ.get("WEB_HOST", "127.0.0.1")
+
+
+def retention_days() -> int:
+    """Days that raw conversation events and message texts are kept (counts are kept for good)."""
+    return _int("RETENTION_DAYS", 90)

@@ -6,6 +6,8 @@ No column holds a name, email, raw sender id or unredacted message.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -14,13 +16,24 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+if TYPE_CHECKING:
+    # SQLAlchemy 1.4 ships no type hints: this stand-in lets strict mypy check the models'
+    # users (keyword constructors, attribute access) instead of rejecting an Any base class.
+    class Base:
+        metadata: MetaData
+        __table__: Any
+
+        def __init__(self, **columns: Any) -> None: ...
+
+else:
+    Base = declarative_base()
 
 KEY = String(64)  # hex HMAC-SHA256
 
@@ -64,6 +77,12 @@ class Conversation(ProfileSnapshot, Base):
     profiled = Column(Boolean, nullable=False, default=False)
     got_plan = Column(Boolean, nullable=False, default=False)
     last_intent = Column(String(64))
+    # Added for ingestion (it continues a conversation from these across batches), and
+    # useful on their own: the topic of the last guidance reply (what feedback refers to,
+    # and where a visitor dropped off), and which profile questions have an answer, in
+    # this session ("unknown" counts), comma-separated; `profiled` is all ten of them.
+    last_topic = Column(String(32))
+    profile_answered = Column(String(120))
 
 
 class Turn(ProfileSnapshot, Base):
