@@ -24,6 +24,9 @@ export WEB_PORT           ?= 8000
 export WEB_HOST           ?= 127.0.0.1
 export ACTION_SERVER_URL  ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export BOT_ALLOWED_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
+export TRACKER_DB_DIALECT ?= sqlite
+export TRACKER_DB         ?= var/tracker.db
+export TRACKER_STORE_URL  ?= sqlite:///$(abspath var/tracker.db)
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -76,6 +79,7 @@ train: spacy
 	fi
 
 run: train
+	@mkdir -p var
 	$(BIN)/honcho start -f Procfile
 
 # ---- checks --------------------------------------------------------------
@@ -86,7 +90,7 @@ typecheck: install
 	$(BIN)/mypy bot actions
 
 unit: spacy
-	$(BIN)/pytest -m "not stack" -q
+	$(BIN)/pytest -m "not stack and not postgres" -q
 
 test-fast: lint typecheck unit
 

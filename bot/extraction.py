@@ -21,7 +21,7 @@ from bot.profile import ATTRIBUTE_VALUES, BOOLEAN_ATTRIBUTES, parse_value, size_
 VOCABULARY_FILE = Path(__file__).resolve().parents[1] / "data" / "patterns" / "profile_vocabulary.yml"
 
 # Which extractor to believe when two disagree: a button payload has no extractor.
-_EXTRACTOR_RANK = {None: 0, "SpacyEntityExtractor": 1, "DIETClassifier": 2}
+_EXTRACTOR_RANK = {None: 0, "SpacyEntityExtractor": 1, "CRFEntityExtractor": 2, "DIETClassifier": 2}
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,

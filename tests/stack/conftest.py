@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "sme-assistant.tar.gz"
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 240
+STACK_SECRET = "stack-test-secret"  # noqa: S105 - HMAC key for throwaway test data
 
 
 def free_port() -> int:
@@ -41,10 +43,13 @@ def wait_for(url: str, process: subprocess.Popen[bytes], deadline: float) -> Non
 
 
 class Stack:
-    def __init__(self, ports: dict[str, int], process: subprocess.Popen[bytes], log: Path) -> None:
+    def __init__(
+        self, ports: dict[str, int], process: subprocess.Popen[bytes], log: Path, data: Path
+    ) -> None:
         self.ports = ports
         self.process = process
         self.log = log
+        self.data = data
 
     @property
     def rasa(self) -> str:
@@ -62,7 +67,9 @@ class Stack:
         return body
 
 
-def start_stack(extra_env: dict[str, str] | None = None, name: str = "stack") -> Stack:
+def start_stack(
+    extra_env: dict[str, str] | None = None, name: str = "stack", data_dir: Path | None = None
+) -> Stack:
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` first")
     ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
@@ -78,6 +85,14 @@ def start_stack(extra_env: dict[str, str] | None = None, name: str = "stack") ->
         "BOT_ALLOWED_ORIGINS": f"http://127.0.0.1:{ports['web']}",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
+    })
+    data = data_dir or Path(tempfile.mkdtemp(prefix=f"{name}-"))
+    env.update({
+        "TRACKER_DB_DIALECT": "sqlite",
+        "TRACKER_DB": str(data / "tracker.db"),
+        "TRACKER_STORE_URL": f"sqlite:///{data / 'tracker.db'}",
+        "DATABASE_URL": f"sqlite:///{data / 'analytics.db'}",
+        "ANALYTICS_SECRET": STACK_SECRET,
     })
     env.pop("RASA_API_TOKEN", None)
     env.update(extra_env or {})
@@ -96,7 +111,7 @@ def start_stack(extra_env: dict[str, str] | None = None, name: str = "stack") ->
     except Exception:
         stop_stack(process)
         raise
-    return Stack(ports, process, log)
+    return Stack(ports, process, log, data)
 
 
 def stop_stack(process: subprocess.Popen[bytes], timeout: float = 60) -> int:

@@ -140,7 +140,8 @@ def test_low_confidence_gets_a_clarifying_question_with_topic_buttons(say):
     reply = say("/nlu_fallback")
     assert "not sure I understood" in texts(reply)
     payloads = [b["payload"] for b in buttons(reply)]
-    assert len([p for p in payloads if p.startswith("/ask_")]) == 3
+    assert payloads[-1] == "/ask_capabilities"
+    assert len(payloads) == 4 and all(p.startswith("/ask_") for p in payloads[:3])
     assert topics(reply) == []
 
 
