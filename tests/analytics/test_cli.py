@@ -49,7 +49,8 @@ def test_ingest_follow_passes_its_options(monkeypatch: pytest.MonkeyPatch, tmp_p
 
     calls: list[dict[str, object]] = []
     monkeypatch.setattr(bot.analytics, "follow", lambda *args, **kwargs: calls.append(kwargs))
-    result = CliRunner(mix_stderr=False).invoke(app, ["ingest", "--follow", "--interval", "0.5", "--batch-size", "50",
-                                      "--database-url", f"sqlite:///{tmp_path / 'a.db'}"])
+    runner = CliRunner(mix_stderr=False)
+    result = runner.invoke(app, ["ingest", "--follow", "--interval", "0.5", "--batch-size", "50",
+                                 "--database-url", f"sqlite:///{tmp_path / 'a.db'}"])
     assert result.exit_code == 0, result.output
     assert [(c["interval"], c["batch_size"], c["migrate"]) for c in calls] == [(0.5, 50, True)]
