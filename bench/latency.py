@@ -85,7 +85,15 @@ def start_ours(cleanup: contextlib.ExitStack, startup: float) -> Bot:
     """Rasa, actions and web under honcho, exactly as `make run` starts them."""
     wait_until_stable(MODEL)
     ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
+    data = Path(tempfile.mkdtemp(prefix="bench-ours-"))
+    cleanup.callback(shutil.rmtree, data, True)
     env = base_env({
+        # A fresh SQL tracker store and analytics database, as `make run` uses.
+        "TRACKER_DB_DIALECT": "sqlite",
+        "TRACKER_DB": str(data / "tracker.db"),
+        "TRACKER_STORE_URL": f"sqlite:///{data / 'tracker.db'}",
+        "DATABASE_URL": f"sqlite:///{data / 'analytics.db'}",
+        "ANALYTICS_SECRET": "bench-secret",
         "RASA_PORT": str(ports["rasa"]),
         "RASA_INTERFACE": "127.0.0.1",
         "ACTION_PORT": str(ports["actions"]),
