@@ -2,7 +2,9 @@
 
     python -m bench.nlu_report --results results/nlu [--check] [--write BENCHMARKS.md]
 
-``--check`` exits non-zero when a target is missed, so `make test` fails on a regression.
+``--check`` exits non-zero when a figure falls below the floors given by
+``--min-macro-f1`` and ``--min-oos-recall`` (default: the targets), so `make test`
+fails on a regression. The report always states the targets and whether they are met.
 """
 
 from __future__ import annotations
@@ -51,8 +53,10 @@ def markdown(summary: dict[str, Any]) -> str:
         "",
         "| measure | value | target |",
         "|---|---|---|",
-        f"| intent macro-F1 | {summary['macro_f1']:.3f} | >= {MIN_MACRO_F1} |",
-        f"| out-of-scope recall | {summary['oos_recall']:.3f} | >= {MIN_OOS_RECALL} |",
+        f"| intent macro-F1 | {summary['macro_f1']:.3f} | >= {MIN_MACRO_F1} "
+        f"({'met' if summary['macro_f1'] >= MIN_MACRO_F1 else 'not met'}) |",
+        f"| out-of-scope recall | {summary['oos_recall']:.3f} | >= {MIN_OOS_RECALL} "
+        f"({'met' if summary['oos_recall'] >= MIN_OOS_RECALL else 'not met'}) |",
         f"| weighted F1 | {summary['weighted_f1']:.3f} | |",
         f"| held-out examples / intents | {summary['examples']} / {summary['intents']} | |",
         "",
@@ -82,7 +86,9 @@ def write_section(path: Path, section: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--results", type=Path, default=Path("results/nlu"))
-    parser.add_argument("--check", action="store_true", help="fail when a target is missed")
+    parser.add_argument("--check", action="store_true", help="fail when a figure is below its floor")
+    parser.add_argument("--min-macro-f1", type=float, default=MIN_MACRO_F1)
+    parser.add_argument("--min-oos-recall", type=float, default=MIN_OOS_RECALL)
     parser.add_argument("--write", type=Path, help="update this markdown file's NLU section")
     args = parser.parse_args(argv)
     report_file = args.results / "intent_report.json"
@@ -96,12 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         write_section(args.write, section)
     if args.check:
         failures = []
-        if summary["macro_f1"] < MIN_MACRO_F1:
-            failures.append(f"macro-F1 {summary['macro_f1']:.3f} < {MIN_MACRO_F1}")
-        if summary["oos_recall"] < MIN_OOS_RECALL:
-            failures.append(f"out-of-scope recall {summary['oos_recall']:.3f} < {MIN_OOS_RECALL}")
+        if summary["macro_f1"] < args.min_macro_f1:
+            failures.append(f"macro-F1 {summary['macro_f1']:.3f} < {args.min_macro_f1}")
+        if summary["oos_recall"] < args.min_oos_recall:
+            failures.append(f"out-of-scope recall {summary['oos_recall']:.3f} < {args.min_oos_recall}")
         if failures:
-            print("NLU targets missed: " + "; ".join(failures), file=sys.stderr)
+            print("NLU below its floor: " + "; ".join(failures), file=sys.stderr)
             return 1
     return 0
 
