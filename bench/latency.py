@@ -18,7 +18,6 @@ import contextlib
 import datetime as dt
 import importlib.metadata
 import os
-import re
 import shlex
 import shutil
 import signal
@@ -34,6 +33,7 @@ from typing import Any, Iterator, Sequence
 
 import aiohttp
 
+from bench import report_file
 from bench.procs import BIN, LOG_DIR, ROOT, Service, base_env, free_port
 
 MODEL = ROOT / "models" / "sme-assistant.tar.gz"
@@ -352,12 +352,7 @@ def markdown(results: dict[str, list[Level]], argv: Sequence[str], warmup: int, 
 
 
 def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+    report_file.write_section(path, section, START, END)
 
 
 # ---- main ------------------------------------------------------------------

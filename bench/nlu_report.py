@@ -12,10 +12,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
+
+from bench import report_file
 
 MIN_MACRO_F1 = 0.90
 MIN_OOS_RECALL = 0.85
@@ -75,12 +76,7 @@ def markdown(summary: dict[str, Any]) -> str:
 
 
 def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if START in text:
-        text = re.sub(re.escape(START) + ".*?" + re.escape(END), section, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+    report_file.write_section(path, section, START, END)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from typing import Iterable
 
 import yaml
 
+from bench import report_file
 from bot.privacy import CATEGORIES, redact
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,12 +143,7 @@ def markdown(result: Score, nlu_changed: int, nlu_total: int) -> str:
 
 
 def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if START in text:
-        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+    report_file.write_section(path, section, START, END)
 
 
 def main(argv: list[str] | None = None) -> int:
