@@ -9,6 +9,7 @@ from typing import List
 
 import typer
 
+from bot.analytics import commands
 from bot.knowledge import KnowledgeBaseError, load_knowledge_base
 
 app = typer.Typer(help="Tools for the SME cyber guidance assistant.", no_args_is_help=True)
@@ -156,6 +157,11 @@ def purge(
         raise typer.Exit(code=1) from error
     typer.echo(f"Before {report.cutoff:%Y-%m-%d %H:%M} UTC: deleted {report.events_deleted} ingested "
                f"tracker events, cleared {report.texts_cleared} message texts.")
+
+
+app.command("report")(commands.report)
+app.command("export")(commands.export)
+app.command("demo-data")(commands.demo_data)
 
 
 if __name__ == "__main__":

@@ -821,6 +821,12 @@ def follow(
                     migrated = True
                 report = ingest_once(tracker, analytics, batch_size, secret=resolved_secret,
                                      progress=progress)
+                if report.events:
+                    # Keep the metric rollups current so `bot report` reads fresh counts.
+                    from bot.analytics.refresh import refresh_rollups
+
+                    with analytics_errors(analytics), analytics.begin() as connection:
+                        refresh_rollups(connection)
             except Exception as error:  # noqa: BLE001 - see docstring
                 failures += 1
                 delay = min(_BACKOFF_MAX_SECONDS, 2.0 ** (failures - 1))

@@ -30,6 +30,7 @@ from bot.analytics.ingest import (
     tracker_file_missing,
     using_engine,
 )
+from bot.analytics.refresh import forget_question_texts
 from bot.settings import retention_days
 from bot.storage.database import create_engine, describe, tracker_engine
 from bot.storage.models import IngestState, Turn
@@ -83,6 +84,8 @@ def purge(
                     sa.update(Turn).where(Turn.at < cutoff_naive, Turn.text.isnot(None))
                     .values(text=None).execution_options(synchronize_session=False)
                 ).rowcount
+                # Question texts counted in the metric rollups must go with them.
+                forget_question_texts(session.connection(), cutoff_naive)
         deleted = _delete_events(tracker, checkpoint, cutoff.timestamp(), chunk, progress)
     logger.info("Retention: %d tracker events deleted, %d turn texts cleared (before %s)",
                 deleted, cleared, cutoff_naive.isoformat(timespec="seconds"))

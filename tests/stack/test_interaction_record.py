@@ -49,3 +49,28 @@ def test_turns_are_recorded_redacted_within_seconds(stack, say, sender):
     with sqlite3.connect(stack.data / "analytics.db") as db:
         dump = "\n".join(db.iterdump())
     assert sender not in dump
+
+
+def test_the_report_counts_a_conversation_and_its_commitment(stack, say, sender):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    reply = say("how should I handle software updates?")
+    action_id = [c for c in customs(reply) if "actions" in c][0]["actions"][0]["id"]
+    say(f'/commit_action{{"action_id": "{action_id}"}}')
+    visitor = visitor_key(sender, STACK_SECRET)
+    assert _wait_for(stack, "select count(*) from commitments where visitor_key = ?", 1, (visitor,)) == 1
+
+    bot = Path(sys.executable).parent / "bot"
+    result = subprocess.run(
+        [str(bot), "report", "--format", "json", "--database-url",
+         f"sqlite:///{stack.data / 'analytics.db'}"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    metrics = json.loads(result.stdout)["metrics"]
+    direct = _rows(stack, "select count(*) from commitments")[0][0]
+    assert metrics["uptake"]["total"]["commitments_made"] == direct >= 1
+    conversations = _rows(stack, "select count(*) from conversations")[0][0]
+    assert metrics["reach"]["total"]["conversations"] == conversations >= 1
