@@ -1,0 +1,49 @@
+"""The bot keeps answering while the analytics database is unavailable, and loses nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from bot.privacy.pseudonyms import visitor_key
+from tests.stack.conftest import STACK_SECRET, texts
+from tests.stack.test_interaction_record import _wait_for
+
+QUESTIONS = [
+    "how do I back up our files?",
+    "how do I spot a phishing email?",
+    "should we get cyber insurance?",
+    "what is Cyber Essentials?",
+    "how do I secure our wifi?",
+    "how do I make a strong password?",
+    "tell me more",
+    "thanks",
+]
+
+
+def test_locked_analytics_database_loses_no_turn(stack, say, sender):
+    visitor = visitor_key(sender, STACK_SECRET)
+    count_sql = "select count(*) from turns where visitor_key = ?"
+    for question in QUESTIONS[:3]:
+        assert texts(say(question))
+    assert _wait_for(stack, count_sql, 3, (visitor,)) == 3
+
+    # Take the analytics database away from ingestion: an exclusive lock blocks every
+    # writer, as a stopped or stuck server would, for longer than ingestion's busy timeout.
+    blocker = sqlite3.connect(stack.data / "analytics.db", isolation_level=None, timeout=30)
+    blocker.execute("BEGIN EXCLUSIVE")
+    locked_at = time.monotonic()
+    try:
+        for question in QUESTIONS[3:]:
+            assert texts(say(question)), f"no reply to {question!r} while analytics was locked"
+        time.sleep(max(0.0, 20 - (time.monotonic() - locked_at)))
+        # Nothing new was written while locked.
+        assert blocker.execute(count_sql, (visitor,)).fetchone()[0] == 3
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+    # Ingestion retries on its own and catches up: every turn once, none twice.
+    assert _wait_for(stack, count_sql, len(QUESTIONS), (visitor,), seconds=60) == len(QUESTIONS)
+    time.sleep(3)
+    assert _wait_for(stack, count_sql, len(QUESTIONS), (visitor,)) == len(QUESTIONS)
