@@ -1,6 +1,6 @@
 """How the uptake metrics scale: every metric query and the full report at 10k and 1M turns.
 
-    python -m bench.metrics_scale [--write BENCHMARKS.md] [--check] [--database-url URL]
+    python -m bench.metrics_scale [--write BENCHMARKS.md] [--check] [--database-url URL] [--note TEXT]
 
 Targets: on SQLite every metric query and the full report answer in under 500 ms at one
 million turns, and the full report at 1M turns takes at most 5 times as long as at 10k.
@@ -16,7 +16,11 @@ starts and ends mid-week with a sector and nation filter (edges come from day ce
 
 ``--database-url`` measures another database (PostgreSQL) the same way. A PostgreSQL
 database holds one data set at a time, so each size is generated afresh into it: give a
-database of its own, never one with ingested data (the bench refuses).
+database of its own, never one with ingested data (the bench refuses). After generating,
+the bench runs ``VACUUM ANALYZE`` (what autovacuum would soon do on a server), so the
+planner has statistics. Its figures go to their own section of the markdown file
+(``<!-- metrics-postgres:start -->``), never over the SQLite one; ``--note`` adds a line
+saying how the server was set up.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import hashlib
 import json
 import os
 import platform
+import shlex
 import sqlite3
 import statistics
 import sys
@@ -51,6 +56,8 @@ from bot.storage.rollups import RollupBase
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = PROJECT_ROOT / "build" / "bench-metrics"
 START, END = "<!-- metrics:start -->", "<!-- metrics:end -->"
+#: The section of figures measured with --database-url (PostgreSQL).
+PG_START, PG_END = "<!-- metrics-postgres:start -->", "<!-- metrics-postgres:end -->"
 LIMIT_MS = 500.0
 MAX_RATIO = 5.0
 SEED, WEEKS, DATA_END = 1, 26, dt.date(2025, 6, 29)
@@ -157,10 +164,26 @@ def _other(url: str, turns: int, runs: int) -> Measured:
             if connection.execute(sa.select(sa.func.count()).select_from(IngestState.__table__)).scalar():
                 raise SystemExit(f"{describe(url)} holds ingested data; give the bench a database of its own")
             RollupBase.metadata.drop_all(connection)
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(table.delete())
+            tables = list(reversed(Base.metadata.sorted_tables))
+            if connection.dialect.name == "postgresql":  # gives the space back, restarts ids
+                connection.exec_driver_sql(
+                    f"TRUNCATE {', '.join(table.name for table in tables)} RESTART IDENTITY")
+            else:
+                for table in tables:
+                    connection.execute(table.delete())
         prepared = _generate(engine, turns)
-        measured = Measured(turns, f"{engine.dialect.name} ({describe(url)})", prepared)
+        started = time.perf_counter()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("VACUUM ANALYZE")
+                prepared += f"; VACUUM ANALYZE in {time.perf_counter() - started:.0f} s"
+            if connection.dialect.name == "postgresql":
+                version = connection.execute(sa.text("SELECT version()")).scalar()
+                size = connection.execute(sa.text("SELECT pg_database_size(current_database())")).scalar()
+                server = f"{str(version).split(' on ')[0]}, {int(size) / 2**20:,.0f} MiB"
+            else:
+                server = engine.dialect.name
+        measured = Measured(turns, f"{server} ({describe(url)})", prepared)
         _measure(engine, runs, measured)
     finally:
         engine.dispose()
@@ -190,17 +213,20 @@ def check(small: Measured, large: Measured) -> list[str]:
     return failures
 
 
-def markdown(small: Measured, large: Measured, failures: list[str]) -> str:
+def markdown(small: Measured, large: Measured, failures: list[str], *, other: bool = False,
+             command: str = "python -m bench.metrics_scale", note: str = "") -> str:
+    start, end = (PG_START, PG_END) if other else (START, END)
     lines = [
-        START,
-        "## Uptake metrics at scale",
+        start,
+        "## Uptake metrics at scale on PostgreSQL" if other else "## Uptake metrics at scale",
         "",
-        f"Measured {dt.date.today().isoformat()} with `python -m bench.metrics_scale` on {os.cpu_count()} "
+        f"Measured {dt.date.today().isoformat()} with `{command}` on {os.cpu_count()} "
         f"CPUs ({platform.machine()}, Python {platform.python_version()}), {large.database}. "
         f"Synthetic data from `bot.analytics.demo_data` (seed {SEED}, {WEEKS} weeks to {DATA_END}); "
         "medians of warm runs, in milliseconds. Metrics read the rollup tables "
         "(bot/storage/rollups.py), never `turns`.",
         "",
+        *([note, ""] if note else []),
         f"- {small.turns:,} turns: {small.prepared}; {small.database}",
         f"- {large.turns:,} turns: {large.prepared}; {large.database}",
         "",
@@ -229,12 +255,12 @@ def markdown(small: Measured, large: Measured, failures: list[str]) -> str:
     lines += ["", f"Newest unanswered examples: {large.queries_ms[name][examples]:.1f} ms "
               f"({small.queries_ms[name][examples]:.1f}).", ""]
     lines.append("Targets: all met." if not failures else "Targets missed: " + "; ".join(failures) + ".")
-    lines.append(END)
+    lines.append(end)
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    report_file.write_section(path, section, START, END)
+def write_section(path: Path, section: str, *, other: bool = False) -> None:
+    report_file.write_section(path, section, *((PG_START, PG_END) if other else (START, END)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -244,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--database-url",
                         help="measure this database (e.g. PostgreSQL) instead of SQLite files")
+    parser.add_argument("--note", default="",
+                        help="a line for the section saying how the database server was set up")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per measurement (median)")
     parser.add_argument("--sizes", type=int, nargs=2, default=SIZES, metavar=("SMALL", "LARGE"),
                         help="turns in the two data sets (default 10000 1000000)")
@@ -255,10 +283,16 @@ def main(argv: list[str] | None = None) -> int:
                         else _sqlite(turns, args.runs))
     small, large = measured
     failures = check(small, large)
-    section = markdown(small, large, failures)
+    other = bool(args.database_url)
+    given = list(argv if argv is not None else sys.argv[1:])
+    shown = [describe(a) if "://" in a else a for a in given]
+    command = shlex.join([".venv/bin/python", "-m", "bench.metrics_scale", *shown])
+    if args.note:  # the note is printed as a paragraph of its own, not again in the command
+        command = command.replace(shlex.quote(args.note), "<the paragraph below>")
+    section = markdown(small, large, failures, other=other, command=command, note=args.note)
     print(section)
     if args.write:
-        write_section(args.write, section)
+        write_section(args.write, section, other=other)
     if failures:
         print("Metric targets missed: " + "; ".join(failures), file=sys.stderr)
         return 1 if args.check else 0

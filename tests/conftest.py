@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 
+# The session's throwaway PostgreSQL cluster, shared by tests/analytics and tests/analytics_metrics.
+from tests.postgres import postgres_server  # noqa: F401
+
 STACK_DIR = Path(__file__).parent / "stack"
 
 

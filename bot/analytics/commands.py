@@ -81,7 +81,15 @@ def _existing_engine(database_url: str | None) -> Engine:
                    "first, or pass --database-url.", err=True)
         raise typer.Exit(code=1)
     engine = create_engine(url)
-    if not sa.inspect(engine).has_table("turns"):
+    try:
+        has_tables = sa.inspect(engine).has_table("turns")
+    except sa.exc.OperationalError as error:  # a server database that is not there, or no server
+        engine.dispose()
+        reason = str(error.orig or error).strip().splitlines()[0]
+        typer.echo(f"No analytics database at {describe(url)} ({reason}): create it and run `bot migrate` "
+                   "(or `bot demo-data`), or pass --database-url.", err=True)
+        raise typer.Exit(code=1) from None
+    if not has_tables:
         engine.dispose()
         typer.echo(f"The analytics database ({describe(url)}) has no tables yet: run `bot migrate`.",
                    err=True)

@@ -6,15 +6,22 @@ segment filters, so day, week and block cells, masks and visitor counting all ge
 
 from __future__ import annotations
 
+import io
 import random
+from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Connection
 
 from bot.analytics import metrics as m
 from bot.analytics.demo_data import generate
+from bot.analytics.export import export_turns
 from bot.analytics.filters import BREAKDOWNS, SEGMENT_VALUES, Filters
+from bot.storage.database import create_engine
+from tests.analytics_metrics.conftest import databases
 from tests.analytics_metrics.oracle import Oracle
 
 END = date(2025, 6, 29)  # a Sunday
@@ -22,14 +29,8 @@ WEEKS = 10
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, migrated_template):  # type: ignore[no-untyped-def]
-    import shutil
-
-    from bot.storage.database import create_engine
-
-    path = tmp_path_factory.mktemp("oracle") / "analytics.db"
-    shutil.copy(migrated_template, path)
-    engine = create_engine(f"sqlite:///{path}")
+def demo(module_database: str) -> Iterator[tuple[Connection, Oracle]]:
+    engine = create_engine(module_database)
     generate(engine, turns=4000, seed=7, weeks=WEEKS, end=END, progress=False)
     with engine.connect() as connection:
         yield connection, Oracle(connection)
@@ -82,3 +83,28 @@ def test_visitor_counts_of_a_breakdown_add_up(demo: tuple[Connection, Oracle]) -
     plans = m.commitment_rate(conn, filters)[m.TOTAL]
     assert sum(r["visitors_with_plan"] for r in m.commitment_rate(conn, filters, "sector").values()) == \
         plans["visitors_with_plan"]
+
+
+@pytest.mark.postgres
+def test_sqlite_and_postgresql_give_identical_results(request: pytest.FixtureRequest, tmp_path: Path,
+                                                      migrated_template: Path) -> None:
+    """The same demo data on both databases: the same report, examples and export, to the byte."""
+    first = END - timedelta(weeks=6) + timedelta(days=1)
+    cases = [Filters(first, END),
+             Filters(first + timedelta(days=9), END - timedelta(days=4), sector="retail")]
+    results: dict[str, tuple[list[dict[str, Any]], str]] = {}
+    for kind in ("sqlite", "postgresql"):
+        for new in databases(kind, request, tmp_path / kind, migrated_template):
+            engine = create_engine(new())
+            try:
+                generate(engine, turns=3000, seed=11, weeks=6, end=END, progress=False)
+                with engine.connect() as conn:
+                    reports = [m.full_report(conn, filters) for filters in cases]
+                    exported = io.StringIO()
+                    export_turns(conn, cases[1], exported)
+                results[kind] = (reports, exported.getvalue())
+            finally:
+                engine.dispose()
+    assert results["sqlite"][0] == results["postgresql"][0]
+    assert results["sqlite"][1] == results["postgresql"][1]
+    assert results["sqlite"][0][0]["unanswered_examples"]  # something was compared

@@ -17,6 +17,8 @@ from typer.testing import CliRunner
 from bot.analytics.commands import demo_data, export, report
 from bot.storage.models import Conversation, IngestState, Turn, Visitor
 from tests.analytics_metrics import dataset as ds
+from tests.analytics_metrics.conftest import NewDatabase
+from tests.postgres import PostgresServer
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 RANGE = ["--from", ds.START.isoformat(), "--to", ds.END.isoformat()]
@@ -32,13 +34,13 @@ def app() -> typer.Typer:
 
 
 @pytest.fixture()
-def url(engine: Engine, db_path: Path) -> str:
+def url(engine: Engine, db_url: str) -> str:
     with engine.begin() as connection:
         ds.load(connection)
         # A text that escaped redaction (a hand-loaded row): export must still not leak it.
         connection.execute(Turn.__table__.update().where(Turn.event_id == 3)
                            .values(text="hi, I'm jane.doe@example.com, call me on 07700 900123"))
-    return f"sqlite:///{db_path}"
+    return db_url
 
 
 def run(app: typer.Typer, *args: str) -> tuple[int, str]:
@@ -90,10 +92,17 @@ def test_bad_input_is_a_clear_usage_error(app: typer.Typer, url: str, args: list
     assert message in " ".join(output.split())
 
 
-def test_missing_database(app: typer.Typer, tmp_path: Path) -> None:
-    code, output = run(app, "report", "--database-url", f"sqlite:///{tmp_path / 'nothing.db'}")
-    assert code == 1
-    assert "No analytics database" in output
+def test_missing_database(app: typer.Typer, tmp_path: Path, database_kind: str,
+                          request: pytest.FixtureRequest) -> None:
+    if database_kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'nothing.db'}"
+    else:  # a database the server does not have
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        url = server.url(server.fresh_name())
+    for command in ("report", "export"):
+        code, output = run(app, command, "--database-url", url)
+        assert code == 1, output
+        assert "No analytics database" in output
     assert not (tmp_path / "nothing.db").exists()
 
 
@@ -125,8 +134,10 @@ def test_export_to_a_file_with_filters(app: typer.Typer, url: str, tmp_path: Pat
     assert {row["size"] for row in rows} == {"unknown"}
 
 
-def test_demo_data_command(app: typer.Typer, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'demo' / 'analytics.db'}"
+def test_demo_data_command(app: typer.Typer, tmp_path: Path, database_kind: str,
+                           new_database: NewDatabase) -> None:
+    # SQLite: a file not there yet, in a folder not there yet; PostgreSQL: a migrated schema.
+    url = f"sqlite:///{tmp_path / 'demo' / 'analytics.db'}" if database_kind == "sqlite" else new_database()
     code, output = run(app, "demo-data", "--turns", "400", "--weeks", "2", "--seed", "3", "--no-progress",
                        "--database-url", url)
     assert code == 0, output

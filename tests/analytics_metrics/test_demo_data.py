@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -11,6 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.analytics.demo_data import generate
+from bot.storage.database import create_engine
+from tests.analytics_metrics.conftest import NewDatabase
 
 END = date(2025, 6, 29)
 
@@ -19,8 +22,16 @@ def _count(conn: sa.engine.Connection, sql: str) -> int:
     return int(conn.execute(sa.text(sql)).scalar() or 0)
 
 
-@pytest.fixture()
-def counts(engine: Engine) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def counts(module_database: str) -> Iterator[dict[str, Any]]:
+    engine = create_engine(module_database)
+    try:
+        yield _counts(engine)
+    finally:
+        engine.dispose()
+
+
+def _counts(engine: Engine) -> dict[str, Any]:
     summary = generate(engine, turns=10_000, seed=5, weeks=8, end=END, progress=False, refresh=False)
     assert summary.turns >= 10_000
     with engine.connect() as conn:
@@ -86,11 +97,8 @@ def test_texts_look_redacted(counts: dict[str, Any]) -> None:
     assert any("[" in t and "]" in t for t in texts)  # placeholders where data was
 
 
-def test_same_seed_same_data(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from bot.storage.database import create_engine, upgrade
-
-    other = create_engine(f"sqlite:///{tmp_path / 'other.db'}")
-    upgrade(other)
+def test_same_seed_same_data(engine: Engine, new_database: NewDatabase) -> None:
+    other = create_engine(new_database())
     for target in (engine, other):
         generate(target, turns=300, seed=9, weeks=2, end=END, progress=False, refresh=False)
     query = sa.text("SELECT at, intent, text, topics FROM turns ORDER BY event_id")
