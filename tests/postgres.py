@@ -38,7 +38,17 @@ class PostgresServer:
     user: str = "postgres"
     #: Most tests get a schema of their own in this database: much faster than CREATE DATABASE.
     shared: str = "analytics_tests"
+    #: How to run pg_ctl for this cluster: the command prefix and start arguments.
+    pg_ctl: list[str] = field(default_factory=list)
+    start_args: list[str] = field(default_factory=list)
     _names: Iterator[int] = field(default_factory=itertools.count)
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown), as an outage would."""
+        _run([*self.pg_ctl, "-m", "fast", "-w", "stop"])
+
+    def start(self) -> None:
+        _run([*self.pg_ctl, *self.start_args])
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg2://{self.user}@{self.host}:{self.port}/{database}"
@@ -116,9 +126,10 @@ def postgres_server() -> Iterator[PostgresServer]:
               "--locale=C", "--no-sync"])
         options = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off")
-        _run([*prefix, str(pg_ctl), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60",
-              "start"], log)
-        server = PostgresServer("127.0.0.1", port)
+        control = [*prefix, str(pg_ctl), "-D", str(data)]
+        start_args = ["-l", str(log), "-o", options, "-w", "-t", "60", "start"]
+        _run([*control, *start_args], log)
+        server = PostgresServer("127.0.0.1", port, pg_ctl=control, start_args=start_args)
         server.create(server.shared)
         yield server
     finally:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import sqlite3
 import time
 
+import pytest
+import sqlalchemy as sa
+
 from bot.privacy.pseudonyms import visitor_key
-from tests.stack.conftest import STACK_SECRET, texts
+from tests.stack.conftest import STACK_SECRET, start_stack, stop_stack, texts
 from tests.stack.test_interaction_record import _wait_for
 
 QUESTIONS = [
@@ -47,3 +50,51 @@ def test_locked_analytics_database_loses_no_turn(stack, say, sender):
     assert _wait_for(stack, count_sql, len(QUESTIONS), (visitor,), seconds=60) == len(QUESTIONS)
     time.sleep(3)
     assert _wait_for(stack, count_sql, len(QUESTIONS), (visitor,)) == len(QUESTIONS)
+
+
+@pytest.mark.postgres
+def test_stopped_and_restarted_postgres_loses_no_turn(postgres_server, sender):
+    """The analytics database on PostgreSQL goes down for 20 s mid-conversation."""
+    name = postgres_server.fresh_name()
+    url = postgres_server.create(name)
+    stack = start_stack({"DATABASE_URL": url}, name="stack-postgres")
+    engine = sa.create_engine(url, future=True)
+
+    def recorded() -> int:
+        visitor = visitor_key(sender, STACK_SECRET)
+        try:
+            with engine.connect() as connection:
+                return int(connection.execute(
+                    sa.text("select count(*) from turns where visitor_key = :v"), {"v": visitor}
+                ).scalar_one())
+        except sa.exc.SQLAlchemyError:
+            return -1
+
+    def wait_for(expected: int, seconds: float = 60) -> int:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and recorded() < expected:
+            time.sleep(0.5)
+        return recorded()
+
+    try:
+        for question in QUESTIONS[:3]:
+            assert texts(stack.send(sender, question))
+        assert wait_for(3) == 3
+
+        engine.dispose()
+        postgres_server.stop()
+        stopped_at = time.monotonic()
+        try:
+            for question in QUESTIONS[3:]:
+                assert texts(stack.send(sender, question)), f"no reply to {question!r}"
+            time.sleep(max(0.0, 20 - (time.monotonic() - stopped_at)))
+        finally:
+            postgres_server.start()
+
+        assert wait_for(len(QUESTIONS)) == len(QUESTIONS)
+        time.sleep(3)
+        assert recorded() == len(QUESTIONS)
+    finally:
+        engine.dispose()
+        stop_stack(stack.process)
+        postgres_server.drop(name)
