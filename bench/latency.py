@@ -34,7 +34,7 @@ from typing import Any, Iterator, Sequence
 import aiohttp
 
 from bench import report_file
-from bench.procs import BIN, LOG_DIR, ROOT, Service, base_env, free_port
+from bench.procs import BIN, LOG_DIR, ROOT, Service, base_env, free_port, stack_env
 
 MODEL = ROOT / "models" / "sme-assistant.tar.gz"
 PLAIN_DIR = ROOT / "build" / "bench-plain-bot"
@@ -87,21 +87,7 @@ def start_ours(cleanup: contextlib.ExitStack, startup: float) -> Bot:
     ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
     data = Path(tempfile.mkdtemp(prefix="bench-ours-"))
     cleanup.callback(shutil.rmtree, data, True)
-    env = base_env({
-        # A fresh SQL tracker store and analytics database, as `make run` uses.
-        "TRACKER_DB_DIALECT": "sqlite",
-        "TRACKER_DB": str(data / "tracker.db"),
-        "TRACKER_STORE_URL": f"sqlite:///{data / 'tracker.db'}",
-        "DATABASE_URL": f"sqlite:///{data / 'analytics.db'}",
-        "ANALYTICS_SECRET": "bench-secret",
-        "RASA_PORT": str(ports["rasa"]),
-        "RASA_INTERFACE": "127.0.0.1",
-        "ACTION_PORT": str(ports["actions"]),
-        "WEB_PORT": str(ports["web"]),
-        "WEB_HOST": "127.0.0.1",
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
-        "BOT_ALLOWED_ORIGINS": f"http://127.0.0.1:{ports['web']}",
-    })
+    env = stack_env(ports, data, "bench-secret")
     service = Service.start("ours-stack", [str(BIN / "honcho"), "start", "-f", "Procfile"], ROOT, env)
     cleanup.callback(stop_quietly, service)
     deadline = time.monotonic() + startup

@@ -44,6 +44,31 @@ def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def stack_env(
+    ports: dict[str, int], data: Path, secret: str, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """What `make run` exports, for one stack on loopback ports with its stores in ``data``.
+
+    Used by the latency benchmark and the stack tests, so both run the stack as users do.
+    """
+    return base_env({
+        "RASA_PORT": str(ports["rasa"]),
+        "RASA_INTERFACE": "127.0.0.1",
+        "ACTION_PORT": str(ports["actions"]),
+        "WEB_PORT": str(ports["web"]),
+        "WEB_HOST": "127.0.0.1",
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
+        "BOT_ALLOWED_ORIGINS": f"http://127.0.0.1:{ports['web']}",
+        # A fresh SQL tracker store and analytics database, as `make run` uses.
+        "TRACKER_DB_DIALECT": "sqlite",
+        "TRACKER_DB": str(data / "tracker.db"),
+        "TRACKER_STORE_URL": f"sqlite:///{data / 'tracker.db'}",
+        "DATABASE_URL": f"sqlite:///{data / 'analytics.db'}",
+        "ANALYTICS_SECRET": secret,
+        **(extra or {}),
+    })
+
+
 # ---- /proc -----------------------------------------------------------------
 
 def _stat(pid: int) -> tuple[int, int] | None:

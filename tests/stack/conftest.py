@@ -16,6 +16,8 @@ from typing import Any, Callable, Iterator
 import pytest
 import requests
 
+from bench.procs import stack_env
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "sme-assistant.tar.gz"
 BIN = Path(sys.executable).parent
@@ -73,29 +75,8 @@ def start_stack(
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` first")
     ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
-    env = dict(os.environ)
-    env.update({
-        "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-        "RASA_PORT": str(ports["rasa"]),
-        "RASA_INTERFACE": "127.0.0.1",
-        "ACTION_PORT": str(ports["actions"]),
-        "WEB_PORT": str(ports["web"]),
-        "WEB_HOST": "127.0.0.1",
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
-        "BOT_ALLOWED_ORIGINS": f"http://127.0.0.1:{ports['web']}",
-        "RASA_TELEMETRY_ENABLED": "false",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    })
     data = data_dir or Path(tempfile.mkdtemp(prefix=f"{name}-"))
-    env.update({
-        "TRACKER_DB_DIALECT": "sqlite",
-        "TRACKER_DB": str(data / "tracker.db"),
-        "TRACKER_STORE_URL": f"sqlite:///{data / 'tracker.db'}",
-        "DATABASE_URL": f"sqlite:///{data / 'analytics.db'}",
-        "ANALYTICS_SECRET": STACK_SECRET,
-    })
-    env.pop("RASA_API_TOKEN", None)
-    env.update(extra_env or {})
+    env = stack_env(ports, data, STACK_SECRET, extra_env)
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     log = artifacts / f"{name}.log"
