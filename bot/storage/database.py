@@ -109,30 +109,27 @@ def _alembic_config(**attributes: Any) -> Any:
     return config
 
 
-def upgrade(url: str | Engine | None = None, revision: str = "head") -> None:
-    """Migrate the analytics database to ``revision``; a no-op when already there."""
+def _migrate(direction: str, url: str | Engine | None, revision: str) -> None:
+    """Run Alembic's upgrade or downgrade in one transaction on the analytics database."""
     from alembic import command
 
     engine = url if isinstance(url, Engine) else create_engine(url)
     try:
         with engine.begin() as connection:
-            command.upgrade(_alembic_config(connection=connection), revision)
+            getattr(command, direction)(_alembic_config(connection=connection), revision)
     finally:
         if not isinstance(url, Engine):
             engine.dispose()
+
+
+def upgrade(url: str | Engine | None = None, revision: str = "head") -> None:
+    """Migrate the analytics database to ``revision``; a no-op when already there."""
+    _migrate("upgrade", url, revision)
 
 
 def downgrade(url: str | Engine | None = None, revision: str = "base") -> None:
     """Migrate the analytics database down to ``revision`` (for tests and rollbacks)."""
-    from alembic import command
-
-    engine = url if isinstance(url, Engine) else create_engine(url)
-    try:
-        with engine.begin() as connection:
-            command.downgrade(_alembic_config(connection=connection), revision)
-    finally:
-        if not isinstance(url, Engine):
-            engine.dispose()
+    _migrate("downgrade", url, revision)
 
 
 def current_revision(url: str | Engine | None = None) -> str | None:
