@@ -158,3 +158,57 @@ class IngestState(Base):
     last_event_id = Column(Integer, nullable=False, default=0)
     skipped = Column(Integer, nullable=False, default=0)
     updated_at = Column(DateTime)
+
+
+# ---- staff dashboard (bot/web/staff): accounts, sessions, login attempts, audit log ----------
+
+
+class StaffUser(Base):
+    """A programme staff login. ``role`` is ``analyst`` or ``admin``; passwords are Argon2 hashes."""
+
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    role = Column(String(12), nullable=False)
+    password_hash = Column(String(255), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime, nullable=False)
+    password_changed_at = Column(DateTime, nullable=False)
+    last_login_at = Column(DateTime)
+
+
+class StaffSession(Base):
+    """A signed-in browser. Only a SHA-256 of the cookie's token is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    staff_id = Column(Integer, nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    last_seen_at = Column(DateTime, nullable=False)
+
+
+class StaffLoginAttempt(Base):
+    """Failed sign-ins per username (known or not), for slowing down and locking out."""
+
+    __tablename__ = "staff_login_attempts"
+
+    username = Column(String(64), primary_key=True)
+    failures = Column(Integer, nullable=False, default=0)
+    last_failed_at = Column(DateTime, nullable=False)
+    locked_until = Column(DateTime)
+
+
+class StaffAudit(Base):
+    """Who did what in the dashboard: transcripts viewed, exports, account changes, sign-ins."""
+
+    __tablename__ = "staff_audit"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, index=True)
+    username = Column(String(64), nullable=False)
+    action = Column(String(32), nullable=False)
+    detail = Column(String(500), nullable=False, default="")

@@ -13,6 +13,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.knowledge import default_knowledge_base
+from bot.web import staff
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
@@ -25,6 +26,7 @@ SECURITY_HEADERS = {
 def create_app() -> Sanic:
     app = Sanic("sme_cyber_web")
     kb = default_knowledge_base()
+    staff.register(app)  # the staff dashboard under /staff (bot/web/staff)
 
     @app.get("/health")
     async def health(_: Request) -> HTTPResponse:

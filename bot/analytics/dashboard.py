@@ -1,0 +1,248 @@
+"""Figures the staff dashboard needs beyond ``bot report``: funnel, trend, actions, lists.
+
+Headline figures, segments, topics and helpfulness come from bot/analytics/metrics.py
+(rollups). This module adds what the pages need on top, each a bounded query:
+
+* the uptake funnel, in visitors, over conversations started in the range;
+* the weekly trend, from the metrics' week breakdown;
+* per action, how often it was offered, committed to and reported done;
+* a page of the conversation list, and one conversation's redacted transcript.
+
+Definitions are in docs/metrics.md ("Dashboard figures"). Every text leaves redacted
+(again), as in ``bot export``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.analytics import metrics
+from bot.analytics.filters import DIMENSIONS, SEGMENT_VALUES, Filters
+from bot.analytics.periods import day_start
+from bot.analytics.refresh import Connectable, as_connection
+from bot.knowledge import default_knowledge_base
+from bot.privacy.redaction import redact
+from bot.storage.models import Commitment, Conversation, Feedback, PlanItem, Turn
+from bot.storage.rollups import UNKNOWN
+
+CONVERSATIONS: sa.Table = Conversation.__table__
+TURNS: sa.Table = Turn.__table__
+PLAN_ITEMS: sa.Table = PlanItem.__table__
+COMMITMENTS: sa.Table = Commitment.__table__
+FEEDBACK: sa.Table = Feedback.__table__
+FUNNEL_STEPS = ("visited", "asked", "profiled", "got a plan", "committed", "reported done")
+#: Longest transcript shown (a conversation is rarely more than a few dozen turns).
+TRANSCRIPT_TURNS = 500
+
+
+@lru_cache(maxsize=50_000)
+def redacted(text: str) -> str:
+    """Texts were redacted at ingestion; redact again on the way out (cached: texts repeat)."""
+    return redact(text).text
+
+
+def segment_condition(table: sa.Table, dimension: str, value: str) -> Any:
+    """Rows of ``table`` in one segment value; ``unknown`` is NULL or anything off-vocabulary."""
+    column = table.c[dimension]
+    if value == UNKNOWN:
+        known = [v for v in SEGMENT_VALUES[dimension] if v != UNKNOWN]
+        return sa.or_(column.is_(None), column.notin_(known))
+    return column == value
+
+
+def in_range(table: sa.Table, column: str, filters: Filters) -> list[Any]:
+    """Conditions: ``column`` within the filters' days, and the table's snapshot in the segment."""
+    conditions = [table.c[column] >= day_start(filters.start),
+                  table.c[column] < day_start(filters.end + timedelta(days=1))]
+    for dimension in DIMENSIONS:
+        value = filters.segment(dimension)
+        if value is not None:
+            conditions.append(segment_condition(table, dimension, value))
+    return conditions
+
+
+# ---- overview ---------------------------------------------------------------------------
+
+
+def headline(conn: Connectable, filters: Filters) -> dict[str, Any]:
+    """The overview's headline figures, all from the rollup metrics."""
+    reach = metrics.reach(conn, filters)[metrics.TOTAL]
+    plans = metrics.plans_delivered(conn, filters)[metrics.TOTAL]
+    uptake = metrics.uptake(conn, filters)[metrics.TOTAL]
+    helpful = metrics.helpfulness(conn, filters)[metrics.TOTAL]
+    return {
+        "reach": reach["unique_visitors"], "new_visitors": reach["new_visitors"],
+        "returning_visitors": reach["returning_visitors"], "conversations": reach["conversations"],
+        "plans_delivered": plans["conversations_with_plan"], "plan_rate": plans["plan_rate"],
+        "commitments": uptake["commitments_made"], "reported_done": uptake["done"],
+        "uptake_rate": uptake["rate"], "feedback": helpful["feedback"], "helpful": helpful["helpful"],
+        "helpfulness": helpful["rate"],
+    }
+
+
+def funnel(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
+    """Distinct visitors at each step, over conversations started in the range and segment."""
+    c, m = CONVERSATIONS, COMMITMENTS
+
+    def committed(done: bool) -> Any:
+        conditions = [m.c.visitor_key == c.c.visitor_key, m.c.committed_at >= c.c.started_at]
+        if done:
+            conditions.append(m.c.status == "done")
+        return sa.and_(c.c.got_plan.is_(True), sa.exists().where(*conditions))
+
+    def visitors_where(condition: Any) -> Any:
+        return sa.func.count(sa.distinct(sa.case((condition, c.c.visitor_key))))
+
+    statement = sa.select(
+        sa.func.count(sa.distinct(c.c.visitor_key)),
+        visitors_where(c.c.last_topic.isnot(None)),
+        visitors_where(c.c.profiled.is_(True)),
+        visitors_where(c.c.got_plan.is_(True)),
+        visitors_where(committed(False)),
+        visitors_where(committed(True)),
+    ).where(*in_range(c, "started_at", filters))
+    counts = as_connection(conn).execute(statement).one()
+    first = int(counts[0] or 0)
+    return [{"step": step, "visitors": int(n or 0), "share": metrics.rate(int(n or 0), first)}
+            for step, n in zip(FUNNEL_STEPS, counts, strict=True)]
+
+
+def weekly_trend(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
+    """Per ISO week in the range: visitors, conversations, plans, commitments and done."""
+    reach = metrics.reach(conn, filters, "week")
+    plans = metrics.plans_delivered(conn, filters, "week")
+    uptake = metrics.uptake(conn, filters, "week")
+    return [{"week": week, "visitors": reach[week]["unique_visitors"],
+             "conversations": reach[week]["conversations"],
+             "plans_delivered": plans[week]["conversations_with_plan"],
+             "commitments": uptake[week]["commitments_made"], "reported_done": uptake[week]["done"]}
+            for week in reach]
+
+
+# ---- segments ---------------------------------------------------------------------------
+
+
+def segments(conn: Connectable, filters: Filters, by: str) -> list[dict[str, Any]]:
+    """Every headline figure for each value of ``by`` (size, sector or nation)."""
+    breakdown: Any = by
+    reach = metrics.reach(conn, filters, breakdown)
+    plans = metrics.plans_delivered(conn, filters, breakdown)
+    commit = metrics.commitment_rate(conn, filters, breakdown)
+    uptake = metrics.uptake(conn, filters, breakdown)
+    helpful = metrics.helpfulness(conn, filters, breakdown)
+    return [{"segment": group, "reach": reach[group]["unique_visitors"],
+             "conversations": reach[group]["conversations"],
+             "plans_delivered": plans[group]["conversations_with_plan"],
+             "commitment_rate": commit[group]["rate"], "commitments": uptake[group]["commitments_made"],
+             "reported_done": uptake[group]["done"], "uptake_rate": uptake[group]["rate"],
+             "helpfulness": helpful[group]["rate"], "feedback": helpful[group]["feedback"]}
+            for group in reach]
+
+
+# ---- topics and actions -----------------------------------------------------------------
+
+
+def topics(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
+    """Per knowledge-base topic: turns answered on it, feedback and the helpful share."""
+    kb = default_knowledge_base()
+    ranked = metrics.top_topics(conn, filters, None, top=len(kb.topics) + 10)[metrics.TOTAL]["topics"]
+    answered = {row["topic"]: row["count"] for row in ranked}
+    feedback = metrics.helpfulness(conn, filters)[metrics.TOTAL]["topics"]
+    rows: list[dict[str, Any]] = []
+    for topic_id, topic in kb.topics.items():
+        given = feedback.get(topic_id, {})
+        rows.append({"topic": topic_id, "title": topic.title, "questions": answered.get(topic_id, 0),
+                     "feedback": given.get("feedback", 0), "helpful": given.get("helpful", 0),
+                     "helpfulness": given.get("rate")})
+    rows.sort(key=lambda row: (-row["questions"], row["topic"]))
+    return rows
+
+
+def actions(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
+    """Per action: plan items offering it (by ``at``), commitments made (by ``committed_at``)
+    and how many of those are now reported done."""
+    p, m = PLAN_ITEMS, COMMITMENTS
+    connection = as_connection(conn)
+    offered = dict(((row.topic, row.action), int(row.n)) for row in connection.execute(
+        sa.select(p.c.topic, p.c.action, sa.func.count().label("n"))
+        .where(*in_range(p, "at", filters)).group_by(p.c.topic, p.c.action)))
+    made: dict[tuple[str, str], tuple[int, int]] = {}
+    for row in connection.execute(
+            sa.select(m.c.topic, m.c.action, sa.func.count().label("n"),
+                      sa.func.sum(sa.case((m.c.status == "done", 1), else_=0)).label("done"))
+            .where(*in_range(m, "committed_at", filters)).group_by(m.c.topic, m.c.action)):
+        made[(row.topic, row.action)] = (int(row.n), int(row.done or 0))
+    titles = {action.id: action.title for action in default_knowledge_base().all_actions()}
+    rows: list[dict[str, Any]] = []
+    for topic, action in sorted(set(offered) | set(made)):
+        committed, done = made.get((topic, action), (0, 0))
+        rows.append({"action": action, "title": titles.get(action, action), "topic": topic,
+                     "offered": offered.get((topic, action), 0), "committed": committed,
+                     "commit_rate": metrics.rate(committed, offered.get((topic, action), 0)),
+                     "reported_done": done, "done_rate": metrics.rate(done, committed)})
+    rows.sort(key=lambda row: (-row["offered"], -row["committed"], row["action"]))
+    return rows
+
+
+# ---- conversations ----------------------------------------------------------------------
+
+
+def conversation_page(conn: Connectable, filters: Filters, offset: int, limit: int
+                      ) -> tuple[list[dict[str, Any]], int]:
+    """Conversations started in the range and segment, newest first: one page and the total."""
+    c = CONVERSATIONS
+    conditions = in_range(c, "started_at", filters)
+    connection = as_connection(conn)
+    counted = sa.select(sa.func.count()).select_from(c).where(*conditions)
+    total = int(connection.execute(counted).scalar() or 0)
+    rows = connection.execute(
+        sa.select(c.c.id, c.c.started_at, c.c.last_at, c.c.channel, c.c.user_turns, c.c.profiled,
+                  c.c.got_plan, c.c.is_returning, c.c.last_intent, c.c.last_topic, c.c.size, c.c.sector,
+                  c.c.nation)
+        .where(*conditions).order_by(c.c.started_at.desc(), c.c.id.desc()).offset(offset).limit(limit))
+    return [_conversation_row(row) for row in rows], total
+
+
+def _conversation_row(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "started_at": row.started_at, "last_at": row.last_at, "channel": row.channel or "",
+            "user_turns": row.user_turns, "profiled": bool(row.profiled), "got_plan": bool(row.got_plan),
+            "returning": bool(row.is_returning), "last_intent": row.last_intent or "",
+            "last_topic": row.last_topic or "", "size": row.size or UNKNOWN,
+            "sector": row.sector or UNKNOWN, "nation": row.nation or UNKNOWN}
+
+
+def transcript(conn: Connectable, conversation_id: int) -> dict[str, Any] | None:
+    """One conversation: its summary, redacted turns, plan and commitments; None if unknown.
+
+    Turns whose text retention has cleared are listed without text.
+    """
+    c, t, p, m, f = CONVERSATIONS, TURNS, PLAN_ITEMS, COMMITMENTS, FEEDBACK
+    connection = as_connection(conn)
+    row = connection.execute(
+        sa.select(c.c.id, c.c.conversation_key, c.c.started_at, c.c.last_at, c.c.channel, c.c.user_turns,
+                  c.c.profiled, c.c.got_plan, c.c.is_returning, c.c.last_intent, c.c.last_topic,
+                  c.c.size, c.c.sector, c.c.nation).where(c.c.id == conversation_id)).first()
+    if row is None:
+        return None
+    key = row.conversation_key
+    turns = [{"at": turn.at, "intent": turn.intent or "", "confidence": turn.confidence,
+              "topics": turn.topics or "", "fallback": bool(turn.fallback),
+              "out_of_scope": bool(turn.out_of_scope), "text": redacted(turn.text) if turn.text else None}
+             for turn in connection.execute(
+                 sa.select(t.c.at, t.c.intent, t.c.confidence, t.c.topics, t.c.fallback, t.c.out_of_scope,
+                           t.c.text).where(t.c.conversation_key == key)
+                 .order_by(t.c.at, t.c.id).limit(TRANSCRIPT_TURNS))]
+    plan = [dict(item._mapping) for item in connection.execute(
+        sa.select(p.c.position, p.c.topic, p.c.action).where(p.c.conversation_key == key)
+        .order_by(p.c.at, p.c.position))]
+    commitments = [dict(item._mapping) for item in connection.execute(
+        sa.select(m.c.action, m.c.topic, m.c.committed_at, m.c.status, m.c.done_at)
+        .where(m.c.conversation_key == key).order_by(m.c.committed_at))]
+    feedback = [dict(item._mapping) for item in connection.execute(
+        sa.select(f.c.at, f.c.topic, f.c.helpful).where(f.c.conversation_key == key).order_by(f.c.at))]
+    return {"conversation": _conversation_row(row), "turns": turns, "plan": plan,
+            "commitments": commitments, "feedback": feedback}
