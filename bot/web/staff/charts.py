@@ -61,7 +61,7 @@ SERIES = (("conversations", "Conversations", "#1d70b8"), ("plans_delivered", "Pl
 
 def trend_chart(weeks: list[dict[str, Any]], width: int = 720, height: int = 260) -> Chart:
     """Lines per weekly series over the weeks of the range, with a y axis from zero."""
-    left, bottom, top_pad, right = 50, 40, 10, 10
+    left, bottom, top_pad, right = 50, 40, 10, 30
     chart = Chart(width=width, height=height)
     if not weeks:
         return chart

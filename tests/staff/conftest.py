@@ -1,0 +1,113 @@
+"""The real web process (``bot web``) on a free port, over a demo-data analytics database.
+
+The database is filled once per test session by ``bot demo-data`` with a fixed seed;
+accounts are made with ``bot staff add``. Tests read the same SQLite file with plain
+``sqlite3`` to compute the figures they expect, independently of the dashboard's code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_SECONDS = 120
+SEED, TURNS, WEEKS = 7, 4000, 8
+PASSWORD = "correct horse battery staple"  # noqa: S105 - throwaway test accounts
+ADMIN, ANALYST, LOCKED = "admin.ada", "analyst.alan", "lock.target"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Dashboard:
+    url: str
+    database: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def sql(self, statement: str, *params: object) -> list[tuple[object, ...]]:
+        """Rows of a plain SQL query on the analytics database (read-only connection)."""
+        connection = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
+        try:
+            return list(connection.execute(statement, params))
+        finally:
+            connection.close()
+
+    def sign_in(self, username: str, password: str = PASSWORD) -> requests.Session:
+        """A plain HTTP session signed in through the real form (for status-code checks)."""
+        session = requests.Session()
+        form = session.get(f"{self.url}/staff/login", timeout=30)
+        token = csrf_token(form.text)
+        answer = session.post(f"{self.url}/staff/login", timeout=30, allow_redirects=False,
+                              data={"csrf_token": token, "username": username, "password": password,
+                                    "next": "/staff/"})
+        assert answer.status_code == 302, answer.text
+        return session
+
+
+def csrf_token(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the page has no CSRF token field"
+    return found.group(1)
+
+
+def _run(*args: str, env: dict[str, str], stdin: str | None = None) -> None:
+    subprocess.run([str(BIN / "bot"), *args], env=env, input=stdin, text=True, check=True,
+                   capture_output=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+    folder = tmp_path_factory.mktemp("staff-dashboard")
+    database = folder / "analytics.db"
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "WEB_PORT": str(port),
+           "WEB_HOST": "127.0.0.1", "STAFF_COOKIE_SECURE": "auto", "PYTHONUNBUFFERED": "1"}
+    _run("demo-data", "--turns", str(TURNS), "--seed", str(SEED), "--weeks", str(WEEKS), "--no-progress",
+         env=env)
+    for username, role in ((ADMIN, "admin"), (ANALYST, "analyst"), (LOCKED, "analyst")):
+        _run("staff", "add", username, "--role", role, "--password-stdin", env=env, stdin=PASSWORD + "\n")
+    log = folder / "web.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([str(BIN / "bot"), "web"], env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"bot web exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                if requests.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"bot web did not answer in {STARTUP_SECONDS} s:\n{log.read_text()}")
+            time.sleep(0.5)
+        yield Dashboard(url=url, database=database, process=process, log=log)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
