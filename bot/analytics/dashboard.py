@@ -85,26 +85,31 @@ def headline(conn: Connectable, filters: Filters) -> dict[str, Any]:
 
 
 def funnel(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
-    """Distinct visitors at each step, over conversations started in the range and segment."""
+    """Distinct visitors at each step, over conversations started in the range and segment.
+
+    One pass over the conversations index grouped by visitor; "committed" and "reported
+    done" then look up that visitor's commitments made at or after the start of their
+    first plan conversation in the range (the rule of ``commitment_rate``).
+    """
     c, m = CONVERSATIONS, COMMITMENTS
+    per_visitor = (
+        sa.select(c.c.visitor_key,
+                  sa.func.max(sa.case((c.c.last_topic.isnot(None), 1), else_=0)).label("asked"),
+                  sa.func.max(sa.case((c.c.profiled.is_(True), 1), else_=0)).label("profiled"),
+                  sa.func.min(sa.case((c.c.got_plan.is_(True), c.c.started_at))).label("first_plan"))
+        .where(*in_range(c, "started_at", filters)).group_by(c.c.visitor_key).subquery())
+    v = per_visitor
 
     def committed(done: bool) -> Any:
-        conditions = [m.c.visitor_key == c.c.visitor_key, m.c.committed_at >= c.c.started_at]
+        conditions = [m.c.visitor_key == v.c.visitor_key, m.c.committed_at >= v.c.first_plan]
         if done:
             conditions.append(m.c.status == "done")
-        return sa.and_(c.c.got_plan.is_(True), sa.exists().where(*conditions))
+        return sa.func.sum(sa.case((sa.and_(v.c.first_plan.isnot(None), sa.exists().where(*conditions)), 1),
+                                   else_=0))
 
-    def visitors_where(condition: Any) -> Any:
-        return sa.func.count(sa.distinct(sa.case((condition, c.c.visitor_key))))
-
-    statement = sa.select(
-        sa.func.count(sa.distinct(c.c.visitor_key)),
-        visitors_where(c.c.last_topic.isnot(None)),
-        visitors_where(c.c.profiled.is_(True)),
-        visitors_where(c.c.got_plan.is_(True)),
-        visitors_where(committed(False)),
-        visitors_where(committed(True)),
-    ).where(*in_range(c, "started_at", filters))
+    statement = sa.select(sa.func.count(), sa.func.sum(v.c.asked), sa.func.sum(v.c.profiled),
+                          sa.func.sum(sa.case((v.c.first_plan.isnot(None), 1), else_=0)),
+                          committed(False), committed(True))
     counts = as_connection(conn).execute(statement).one()
     first = int(counts[0] or 0)
     return [{"step": step, "visitors": int(n or 0), "share": metrics.rate(int(n or 0), first)}

@@ -7,6 +7,7 @@ newest first, and each is named by its newest question. Texts with no word left 
 "what about the other one") group only with the same text. Deterministic, and fast for
 a few thousand questions.
 """
+
 from __future__ import annotations
 
 from typing import Any

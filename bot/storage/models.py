@@ -212,3 +212,14 @@ class StaffAudit(Base):
     username = Column(String(64), nullable=False)
     action = Column(String(32), nullable=False)
     detail = Column(String(500), nullable=False, default="")
+
+
+# Covering indexes for the dashboard's funnel, conversation list and per-action counts: each
+# reads a date range and segment without touching the table rows (see bot/analytics/dashboard.py).
+Index("ix_conversations_dashboard", Conversation.started_at, Conversation.visitor_key, Conversation.got_plan,
+      Conversation.profiled, Conversation.last_topic, Conversation.size, Conversation.sector,
+      Conversation.nation)
+Index("ix_plan_items_dashboard", PlanItem.at, PlanItem.topic, PlanItem.action, PlanItem.size, PlanItem.sector,
+      PlanItem.nation)
+Index("ix_commitments_dashboard", Commitment.committed_at, Commitment.topic, Commitment.action,
+      Commitment.status, Commitment.size, Commitment.sector, Commitment.nation)

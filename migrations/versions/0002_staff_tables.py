@@ -1,6 +1,7 @@
 """Staff dashboard tables: accounts, sessions, failed sign-ins and the audit log.
 
-Also an index on conversations (started_at, id) for the dashboard's newest-first list.
+Also covering indexes that keep the dashboard's funnel, conversation list and per-action
+counts fast at a million turns (bot/analytics/dashboard.py).
 
 Revision ID: 0002
 Revises: 0001
@@ -18,6 +19,14 @@ revision: str = "0002"
 down_revision: Union[str, Sequence[str], None] = "0001"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
+
+SEGMENT = ["size", "sector", "nation"]
+DASHBOARD_INDEXES = [
+    ("ix_conversations_dashboard", "conversations",
+     ["started_at", "visitor_key", "got_plan", "profiled", "last_topic", *SEGMENT]),
+    ("ix_plan_items_dashboard", "plan_items", ["at", "topic", "action", *SEGMENT]),
+    ("ix_commitments_dashboard", "commitments", ["committed_at", "topic", "action", "status", *SEGMENT]),
+]
 
 
 def upgrade() -> None:
@@ -64,9 +73,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_staff_audit_at", "staff_audit", ["at"])
+    for name, table, columns in DASHBOARD_INDEXES:
+        op.create_index(name, table, columns)
 
 
 def downgrade() -> None:
+    for name, table, _columns in DASHBOARD_INDEXES:
+        op.drop_index(name, table_name=table)
     op.drop_index("ix_staff_audit_at", table_name="staff_audit")
     op.drop_table("staff_audit")
     op.drop_table("staff_login_attempts")

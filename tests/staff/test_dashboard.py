@@ -93,7 +93,7 @@ def test_filters_change_the_figures_and_stay_in_the_url(page: Page, dashboard: D
     # The filters follow every link to another page, so a view can be shared.
     page.get_by_role("link", name="Segments").click()
     page.wait_for_load_state()
-    assert parse_qs(urlparse(page.url).query)["size"] == ["sole_trader"]
+    assert parse_qs(urlparse(page.url).query)["size"] == ["micro"]
     assert page.get_by_label("Size band", exact=True).input_value() == "micro"
     rows = page.locator("#segments-size tbody tr")
     assert rows.count() == 1 and rows.first.get_attribute("data-segment") == "micro"

@@ -53,4 +53,4 @@ def cookie_secure() -> CookieSecure:
 
 def unanswered_limit() -> int:
     """How many of the newest unanswered questions the Unanswered page groups."""
-    return _positive_int("STAFF_UNANSWERED_LIMIT", 2000)
+    return _positive_int("STAFF_UNANSWERED_LIMIT", 1000)
