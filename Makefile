@@ -36,7 +36,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10.13 2>/dev/null) && echo $$p/bin/python || command -v python3.10 || true)
 
 .PHONY: help install lock spacy train run test test-fast lint typecheck unit validate \
-        rasa-test bench-nlu bench clean
+        rasa-test bench-nlu bench bench-dashboard clean
 
 help:
 	@echo "make run        install, build and train if needed, start Rasa, actions and web"
@@ -44,6 +44,7 @@ help:
 	@echo "make test-fast  ruff, mypy and the tests that need no trained model"
 	@echo "make bench-nlu  NLU quality on the held-out split (results in BENCHMARKS.md)"
 	@echo "make bench      latency and throughput of the running stack vs a plain Rasa bot"
+	@echo "make bench-dashboard  staff dashboard page times at 1M turns (results in BENCHMARKS.md)"
 
 # ---- setup ---------------------------------------------------------------
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -116,6 +117,9 @@ bench-nlu: train
 
 bench: train
 	$(PY) -m bench.latency --write BENCHMARKS.md
+
+bench-dashboard: install
+	$(PY) -m bench.dashboard_speed --write BENCHMARKS.md
 
 clean:
 	rm -rf build $(RESULTS) .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from functools import partial, wraps
@@ -169,6 +170,17 @@ def _pages(total: int, per_page: int, current: int) -> dict[str, Any]:
 def create_blueprint() -> Blueprint:
     bp = Blueprint("staff", url_prefix=PREFIX)
     bp.static("/static", str(HERE / "static"), name="static")
+
+    @bp.middleware("request")
+    async def start_clock(request: Request) -> None:
+        request.ctx.started = time.perf_counter()
+
+    @bp.middleware("response")
+    async def server_timing(request: Request, resp: HTTPResponse) -> None:
+        """How long the server spent on the page (read by bench/dashboard_speed.py)."""
+        started = getattr(request.ctx, "started", None)
+        if started is not None:
+            resp.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
 
     # ---- sign in and out --------------------------------------------------------------
 

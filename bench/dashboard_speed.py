@@ -1,0 +1,273 @@
+"""How fast the staff dashboard renders every page with one million recorded turns on SQLite.
+
+    python -m bench.dashboard_speed [--write BENCHMARKS.md] [--check] [--turns N] [--runs N]
+
+Target: every page under 500 ms of server time at 1M turns.
+
+Data is the metric-scale data set of ``bench.metrics_scale`` (``bot.analytics.demo_data``,
+seed 1, 26 weeks ending 2025-06-29), in the same file ``build/bench-metrics/turns-<N>.db``,
+reused while its parameters and the generator are unchanged and generated otherwise. The
+bench migrates it (staff tables and the dashboard's indexes), refreshes the rollups, adds
+a throwaway admin account, starts the real web process (``bot web``) on a free port,
+signs in through the form and requests every page, for the two scenarios of
+``bench.metrics_scale``. Server time is the ``Server-Timing`` header the dashboard adds
+(request in to response out: queries and template rendering); client time adds HTTP on
+loopback. Medians and maxima of ``--runs`` requests after one warm-up each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import requests
+
+from bench import report_file
+from bench.metrics_scale import (
+    DATA_CODE,
+    DATA_END,
+    OUT_DIR,
+    ROLLUP_CODE,
+    SEED,
+    WEEKS,
+    _fingerprint,
+    scenarios,
+)
+from bench.procs import free_port, stop_group
+from bot.analytics import demo_data
+from bot.analytics.filters import Filters
+from bot.analytics.refresh import refresh_rollups
+from bot.storage.database import create_engine, upgrade
+from bot.web.staff import accounts
+
+START, END = "<!-- dashboard:start -->", "<!-- dashboard:end -->"
+LIMIT_MS = 500.0
+TURNS = 1_000_000
+USER, PASSWORD = "bench.admin", "bench password only for this run"  # noqa: S105 - throwaway account
+BIN = Path(sys.executable).parent
+#: Pages (path, label); ``{conversation}`` is filled with a conversation in the range.
+PAGES = (
+    ("/staff/", "Overview"),
+    ("/staff/segments", "Segments"),
+    ("/staff/topics", "Topics and actions"),
+    ("/staff/unanswered", "Unanswered (page 1)"),
+    ("/staff/unanswered?page=5", "Unanswered (page 5)"),
+    ("/staff/conversations", "Conversations (page 1)"),
+    ("/staff/conversations?page=100", "Conversations (page 100)"),
+    ("/staff/conversations/{conversation}", "Transcript"),
+    ("/staff/exports", "Exports"),
+    ("/staff/admin/staff", "Staff accounts"),
+    ("/staff/admin/retention", "Retention"),
+    ("/staff/admin/audit", "Audit log"),
+)
+#: CSV downloads are not pages, but are timed too for information.
+DOWNLOADS = (("/staff/export/funnel.csv", "funnel.csv"), ("/staff/export/actions.csv", "actions.csv"),
+             ("/staff/export/unanswered.csv", "unanswered.csv"))
+
+
+@dataclass
+class Timing:
+    label: str
+    server_ms: list[float]
+    client_ms: list[float]
+
+    @property
+    def server(self) -> float:
+        return statistics.median(self.server_ms)
+
+    @property
+    def client(self) -> float:
+        return statistics.median(self.client_ms)
+
+
+def prepare(turns: int) -> tuple[Path, str]:
+    """The metric-scale database of ``turns`` turns, reused or generated; migrated and refreshed."""
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    path = OUT_DIR / f"turns-{turns}.db"
+    params_file = path.with_suffix(".json")
+    wanted = {"turns": turns, "seed": SEED, "weeks": WEEKS, "end": DATA_END.isoformat(),
+              "data_code": _fingerprint(DATA_CODE)}
+    recorded = json.loads(params_file.read_text()) if params_file.exists() else {}
+    reuse = path.exists() and {k: recorded.get(k) for k in wanted} == wanted
+    engine = create_engine(f"sqlite:///{path}")
+    started = time.perf_counter()
+    try:
+        if reuse:
+            upgrade(engine)
+            with engine.begin() as connection:
+                refresh_rollups(connection, full=recorded.get("rollup_code") != _fingerprint(ROLLUP_CODE))
+            how = f"reused, migrated and rollups refreshed in {time.perf_counter() - started:.1f} s"
+        else:
+            for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                stale.unlink(missing_ok=True)
+            upgrade(engine)
+            summary = demo_data.generate(engine, turns=turns, seed=SEED, weeks=WEEKS, end=DATA_END,
+                                         progress=True)
+            how = f"generated {summary.turns:,} turns in {time.perf_counter() - started:.0f} s"
+        params_file.write_text(json.dumps({**wanted, "rollup_code": _fingerprint(ROLLUP_CODE)}, indent=2))
+        with engine.begin() as connection:
+            now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+            if accounts.find(connection, USER) is None:
+                accounts.add(connection, USER, "admin", PASSWORD, now)
+            else:
+                accounts.set_active(connection, USER, True)
+                accounts.reset_password(connection, USER, PASSWORD, now)
+    finally:
+        engine.dispose()
+    return path, how
+
+
+def start_web(path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "WEB_PORT": str(port), "WEB_HOST": "127.0.0.1"}
+    process = subprocess.Popen([str(BIN / "bot"), "web"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"bot web exited with {process.returncode}")
+        try:
+            if requests.get(f"{url}/health", timeout=2).status_code == 200:
+                return process, url
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    stop_group(process.pid, 20)
+    raise SystemExit("bot web did not start within 180 s")
+
+
+def sign_in(url: str) -> requests.Session:
+    session = requests.Session()
+    form = session.get(f"{url}/staff/login", timeout=60).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None
+    answer = session.post(f"{url}/staff/login", timeout=60, allow_redirects=False,
+                          data={"csrf_token": token.group(1), "username": USER, "password": PASSWORD})
+    if answer.status_code != 302:
+        raise SystemExit(f"sign-in failed with {answer.status_code}")
+    return session
+
+
+def conversation_in(path: Path, filters: Filters) -> int:
+    """A conversation in the middle of the scenario's range, for the transcript page."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        row = connection.execute(
+            "SELECT id FROM conversations WHERE started_at >= ? ORDER BY started_at LIMIT 1",
+            ((filters.start + (filters.end - filters.start) / 2).isoformat(),)).fetchone()
+    return int(row[0])
+
+
+def timed(session: requests.Session, url: str, label: str, runs: int) -> Timing:
+    timing = Timing(label, [], [])
+    for attempt in range(runs + 1):
+        started = time.perf_counter()
+        answer = session.get(url, timeout=120)
+        elapsed = (time.perf_counter() - started) * 1000
+        if answer.status_code != 200:
+            raise SystemExit(f"{url} answered {answer.status_code}")
+        found = re.search(r"dur=([0-9.]+)", answer.headers.get("Server-Timing", ""))
+        if found is None:
+            raise SystemExit(f"{url} sent no Server-Timing header")
+        if attempt:  # the first request is a warm-up
+            timing.server_ms.append(float(found.group(1)))
+            timing.client_ms.append(elapsed)
+    return timing
+
+
+def query(filters: Filters) -> str:
+    values = {"from": filters.start.isoformat(), "to": filters.end.isoformat()}
+    values.update({d: v for d in ("size", "sector", "nation") if (v := filters.segment(d)) is not None})
+    return urlencode(values)
+
+
+def measure(path: Path, url: str, runs: int) -> dict[str, list[Timing]]:
+    session = sign_in(url)
+    results: dict[str, list[Timing]] = {}
+    for name, filters in scenarios().items():
+        chosen = query(filters)
+        conversation = conversation_in(path, filters)
+        rows = []
+        for page, label in (*PAGES, *DOWNLOADS):
+            target = page.format(conversation=conversation)
+            joiner = "&" if "?" in target else "?"
+            rows.append(timed(session, f"{url}{target}{joiner}{chosen}", label, runs))
+        results[name] = rows
+    return results
+
+
+def markdown(results: dict[str, list[Timing]], turns: int, database: str, prepared: str, runs: int,
+             load: tuple[float, float, float], failures: list[str]) -> str:
+    names = list(results)
+    lines = [
+        START, "## Staff dashboard at a million turns", "",
+        f"Measured {dt.date.today().isoformat()} with `python -m bench.dashboard_speed` "
+        f"(`make bench-dashboard`) on {os.cpu_count()} CPUs ({platform.machine()}, "
+        f"Python {platform.python_version()}), {database}. "
+        f"Data: the metric-scale set ({turns:,} turns, seed {SEED}, {WEEKS} weeks to {DATA_END}; "
+        f"{prepared}). "
+        "The real web process (`bot web`, one worker) served each page to a signed-in admin; server time is "
+        "the dashboard's `Server-Timing` (request in to response out: queries and template), client time "
+        f"adds HTTP on loopback. Median of {runs} requests after one warm-up, in milliseconds (maximum in "
+        "brackets). The machine is shared with other work that was running at the same time "
+        f"(load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start), so figures vary "
+        "from run to run.", "",
+        "Scenarios: " + "; ".join(f"*{n}*: {f.start} to {f.end}" + "".join(
+            f", {d} {v}" for d in ("size", "sector", "nation") if (v := f.segment(d)) is not None)
+            for n, f in scenarios().items()) + ".", "",
+        "| page | " + " | ".join(f"{n}: server | client" for n in names) + " | target |",
+        "|---|" + "---|---|" * len(names) + "---|",
+    ]
+    labels = [label for _, label in PAGES]
+    for index, (_, label) in enumerate((*PAGES, *DOWNLOADS)):
+        cells = []
+        for name in names:
+            timing = results[name][index]
+            cells.append(f"{timing.server:.0f} ({max(timing.server_ms):.0f}) | {timing.client:.0f}")
+        target = f"< {LIMIT_MS:.0f} ms" if label in labels else "download, no target"
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {target} |")
+    lines += ["", "Target (every page's median server time under 500 ms): "
+              + ("met." if not failures else "missed: " + "; ".join(failures) + "."), END]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write", type=Path, help="update this markdown file's dashboard section")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a page misses the target")
+    parser.add_argument("--turns", type=int, default=TURNS, help="size of the data set (default 1,000,000)")
+    parser.add_argument("--runs", type=int, default=5, help="timed requests per page (median)")
+    args = parser.parse_args(argv)
+    load = os.getloadavg()
+    path, prepared = prepare(args.turns)
+    database = f"SQLite {sqlite3.sqlite_version}, {path.stat().st_size / 2**20:,.0f} MiB"
+    process, url = start_web(path)
+    try:
+        results = measure(path, url, args.runs)
+    finally:
+        stop_group(process.pid, 20)
+    pages = {label for _, label in PAGES}
+    failures = [f"{timing.label} ({name}) {timing.server:.0f} ms" for name, rows in results.items()
+                for timing in rows if timing.label in pages and timing.server >= LIMIT_MS]
+    section = markdown(results, args.turns, database, prepared, args.runs, load, failures)
+    print(section)
+    if args.write:
+        report_file.write_section(args.write, section, START, END)
+    return 1 if failures and args.check else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
