@@ -80,6 +80,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     database = folder / "analytics.db"
     port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "WEB_PORT": str(port),
+           "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
            "WEB_HOST": "127.0.0.1", "STAFF_COOKIE_SECURE": "auto", "PYTHONUNBUFFERED": "1"}
     _run("demo-data", "--turns", str(TURNS), "--seed", str(SEED), "--weeks", str(WEEKS), "--no-progress",
          env=env)

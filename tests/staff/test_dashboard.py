@@ -225,6 +225,44 @@ def test_keyboard_reaches_the_content_and_filters(page: Page, dashboard: Dashboa
     assert parse_qs(urlparse(page.url).query)["size"] == ["sole_trader"]
 
 
+def test_admin_adds_and_disables_an_account_on_the_staff_page(page: Page, dashboard: Dashboard) -> None:
+    sign_in(page, dashboard, ADMIN)
+    page.get_by_role("link", name="Staff", exact=True).click()
+    form = page.locator("#add-staff")
+    form.get_by_label("Username").fill("new.analyst")
+    form.get_by_label("Role").select_option("analyst")
+    form.get_by_label("Password").fill(PASSWORD)
+    form.get_by_role("button", name="Add account").click()
+    page.wait_for_load_state()
+    assert "Account new.analyst added as analyst" in page.get_by_role("status").inner_text()
+    added = dashboard.sql("SELECT role, active FROM staff_users WHERE username = 'new.analyst'")
+    assert added == [("analyst", 1)]
+    page.get_by_role("button", name="Disable new.analyst").click()
+    page.wait_for_load_state()
+    assert "new.analyst disabled" in page.get_by_role("status").inner_text()
+    assert page.locator('tr[data-username="new.analyst"]').inner_text().count("Disabled") == 1
+    screenshot(page, "staff-accounts")
+    blocked = requests.Session()
+    token = csrf_token(blocked.get(f"{dashboard.url}/staff/login", timeout=30).text)
+    answer = blocked.post(f"{dashboard.url}/staff/login", allow_redirects=False, timeout=30,
+                          data={"csrf_token": token, "username": "new.analyst", "password": PASSWORD})
+    assert answer.status_code == 401
+    actions = [action for (action,) in dashboard.sql(
+        "SELECT action FROM staff_audit WHERE detail LIKE 'new.analyst%' ORDER BY id")]
+    assert actions == ["staff_add", "staff_disable"]
+
+
+def test_admin_applies_retention_and_it_is_audited(page: Page, dashboard: Dashboard) -> None:
+    sign_in(page, dashboard, ADMIN)
+    page.goto(f"{dashboard.url}/staff/admin/retention")
+    assert page.locator("#retention-days").inner_text() == "90 days"
+    page.get_by_role("button", name="Apply retention now").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").inner_text().startswith("Done:")
+    assert dashboard.sql("SELECT count(*) FROM staff_audit WHERE action = 'retention_applied'") == [(1,)]
+    screenshot(page, "staff-retention")
+
+
 def test_every_staff_url_needs_a_session(dashboard: Dashboard) -> None:
     for path in PAGES:
         answer = requests.get(f"{dashboard.url}{path}", allow_redirects=False, timeout=30)

@@ -10,6 +10,7 @@ holds up other requests.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -36,6 +37,7 @@ from bot.web.staff.query import Chosen, page_number, read_filters
 from bot.web.staff.tables import TABLES, TURNS_EXPORT, unanswered_groups, write_csv
 
 HERE = Path(__file__).parent
+logger = logging.getLogger(__name__)
 COOKIE = "staff_session"
 LOGIN_COOKIE = "staff_login_csrf"
 PREFIX = "/staff"
@@ -181,6 +183,15 @@ def create_blueprint() -> Blueprint:
         started = getattr(request.ctx, "started", None)
         if started is not None:
             resp.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+
+    @bp.exception(sa.exc.OperationalError, sa.exc.ProgrammingError)
+    async def database_not_ready(request: Request, error: Exception) -> HTTPResponse:
+        """Missing tables (never migrated, nothing ingested yet) or a database that is down."""
+        logger.warning("Staff dashboard: analytics database error: %s", error)
+        return render(request, "error.html", status=503, who=None, title="The figures are not available",
+                      message="The analytics database is not ready or cannot be reached. An administrator "
+                              "should run `bot migrate` and `bot ingest` (or `bot demo-data` for a demo), "
+                              "check DATABASE_URL, then reload this page.")
 
     # ---- sign in and out --------------------------------------------------------------
 
