@@ -167,6 +167,10 @@ def topics(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
     return rows
 
 
+def _action_titles() -> dict[str, str]:
+    return {action.id: action.title for action in default_knowledge_base().all_actions()}
+
+
 def actions(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
     """Per action: plan items offering it (by ``at``), commitments made (by ``committed_at``)
     and how many of those are now reported done."""
@@ -181,7 +185,7 @@ def actions(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
                       sa.func.sum(sa.case((m.c.status == "done", 1), else_=0)).label("done"))
             .where(*in_range(m, "committed_at", filters)).group_by(m.c.topic, m.c.action)):
         made[(row.topic, row.action)] = (int(row.n), int(row.done or 0))
-    titles = {action.id: action.title for action in default_knowledge_base().all_actions()}
+    titles = _action_titles()
     rows: list[dict[str, Any]] = []
     for topic, action in sorted(set(offered) | set(made)):
         committed, done = made.get((topic, action), (0, 0))
@@ -249,5 +253,8 @@ def transcript(conn: Connectable, conversation_id: int) -> dict[str, Any] | None
         .where(m.c.conversation_key == key).order_by(m.c.committed_at))]
     feedback = [dict(item._mapping) for item in connection.execute(
         sa.select(f.c.at, f.c.topic, f.c.helpful).where(f.c.conversation_key == key).order_by(f.c.at))]
+    titles = _action_titles()
+    for item in (*plan, *commitments):
+        item["title"] = titles.get(item["action"], item["action"])
     return {"conversation": _conversation_row(row), "turns": turns, "plan": plan,
             "commitments": commitments, "feedback": feedback}

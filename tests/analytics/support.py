@@ -120,3 +120,14 @@ def table_rows(url: str, table: str, exclude: tuple[str, ...] = ("id",)) -> list
 
 ANALYTICS_TABLES = ("visitors", "conversations", "turns", "plan_items", "commitments", "feedback",
                     "ingest_state")
+
+
+def head_revision() -> str:
+    """The newest revision in migrations/ (so adding a migration needs no test edit)."""
+    from alembic.script import ScriptDirectory
+
+    from bot.storage.database import MIGRATIONS
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head

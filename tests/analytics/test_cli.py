@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.analytics.support import SECRET, Conversation, table_rows
+from tests.analytics.support import SECRET, Conversation, head_revision, table_rows
 
 
 def test_migrate_ingest_and_purge(tmp_path: Path, tracker_url: str, monkeypatch: pytest.MonkeyPatch,
@@ -23,7 +23,7 @@ def test_migrate_ingest_and_purge(tmp_path: Path, tracker_url: str, monkeypatch:
 
     migrated = runner.invoke(app, ["migrate"])
     assert migrated.exit_code == 0, migrated.output
-    assert "revision 0001 (from an empty database)" in migrated.stdout
+    assert f"revision {head_revision()} (from an empty database)" in migrated.stdout
     assert "already up to date" in runner.invoke(app, ["migrate"]).stdout
 
     ingested = runner.invoke(app, ["ingest", "--batch-size", "2"])

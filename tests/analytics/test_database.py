@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from bot.storage import database
 from bot.storage.models import Base
 from tests.analytics.conftest import Backend
+from tests.analytics.support import head_revision
 
 
 def test_default_is_a_sqlite_file_in_var_created_with_wal_and_a_busy_timeout(
@@ -43,15 +44,6 @@ def test_the_tracker_engine_leaves_the_journal_mode_alone(tmp_path: Path) -> Non
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == database.BUSY_TIMEOUT_MS
     engine.dispose()
-
-
-def head_revision() -> str:
-    """The newest revision in migrations/ (so adding a migration needs no test edit)."""
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory(str(database.MIGRATIONS)).get_current_head()
-    assert head is not None
-    return head
 
 
 def test_migrated_schema_matches_the_models(analytics_url: str) -> None:
