@@ -88,8 +88,8 @@ def funnel(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
     """Distinct visitors at each step, over conversations started in the range and segment.
 
     One pass over the conversations index grouped by visitor; "committed" and "reported
-    done" then look up that visitor's commitments made at or after the start of their
-    first plan conversation in the range (the rule of ``commitment_rate``).
+    done" then look up (once per visitor) their commitments made at or after the start
+    of their first plan conversation in the range (the rule of ``commitment_rate``).
     """
     c, m = CONVERSATIONS, COMMITMENTS
     per_visitor = (
@@ -100,16 +100,16 @@ def funnel(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
         .where(*in_range(c, "started_at", filters)).group_by(c.c.visitor_key).subquery())
     v = per_visitor
 
-    def committed(done: bool) -> Any:
-        conditions = [m.c.visitor_key == v.c.visitor_key, m.c.committed_at >= v.c.first_plan]
-        if done:
-            conditions.append(m.c.status == "done")
-        return sa.func.sum(sa.case((sa.and_(v.c.first_plan.isnot(None), sa.exists().where(*conditions)), 1),
-                                   else_=0))
-
-    statement = sa.select(sa.func.count(), sa.func.sum(v.c.asked), sa.func.sum(v.c.profiled),
-                          sa.func.sum(sa.case((v.c.first_plan.isnot(None), 1), else_=0)),
-                          committed(False), committed(True))
+    # One look-up per visitor with a plan: NULL if no commitment since their first plan
+    # conversation, else 1 if one of them is done, else 0.
+    outcome = (sa.select(sa.func.max(sa.case((m.c.status == "done", 1), else_=0)))
+               .where(m.c.visitor_key == v.c.visitor_key, m.c.committed_at >= v.c.first_plan)
+               .scalar_subquery())
+    with_outcome = sa.select(v.c.asked, v.c.profiled, v.c.first_plan,
+                             sa.case((v.c.first_plan.isnot(None), outcome)).label("outcome")).subquery()
+    w = with_outcome
+    statement = sa.select(sa.func.count(), sa.func.sum(w.c.asked), sa.func.sum(w.c.profiled),
+                          sa.func.count(w.c.first_plan), sa.func.count(w.c.outcome), sa.func.sum(w.c.outcome))
     counts = as_connection(conn).execute(statement).one()
     first = int(counts[0] or 0)
     return [{"step": step, "visitors": int(n or 0), "share": metrics.rate(int(n or 0), first)}
