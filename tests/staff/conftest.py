@@ -42,6 +42,7 @@ class Dashboard:
     database: Path
     process: subprocess.Popen[bytes]
     log: Path
+    env: dict[str, str]
 
     def sql(self, statement: str, *params: object) -> list[tuple[object, ...]]:
         """Rows of a plain SQL query on the analytics database (read-only connection)."""
@@ -78,15 +79,24 @@ def _run(*args: str, env: dict[str, str], stdin: str | None = None) -> None:
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     folder = tmp_path_factory.mktemp("staff-dashboard")
     database = folder / "analytics.db"
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "WEB_PORT": str(port),
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}",
            "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
            "WEB_HOST": "127.0.0.1", "STAFF_COOKIE_SECURE": "auto", "PYTHONUNBUFFERED": "1"}
     _run("demo-data", "--turns", str(TURNS), "--seed", str(SEED), "--weeks", str(WEEKS), "--no-progress",
          env=env)
     for username, role in ((ADMIN, "admin"), (ANALYST, "analyst"), (LOCKED, "analyst")):
         _run("staff", "add", username, "--role", role, "--password-stdin", env=env, stdin=PASSWORD + "\n")
-    log = folder / "web.log"
+    process, url, log = start_web(env, folder / "web.log")
+    try:
+        yield Dashboard(url=url, database=database, process=process, log=log, env=env)
+    finally:
+        stop_web(process)
+
+
+def start_web(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """``bot web`` with ``env`` on a new free port; waits until /health answers."""
+    port = free_port()
+    env = {**env, "WEB_PORT": str(port)}
     with log.open("wb") as out:
         process = subprocess.Popen([str(BIN / "bot"), "web"], env=env, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
@@ -98,17 +108,21 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
                 raise RuntimeError(f"bot web exited with {process.returncode}:\n{log.read_text()}")
             try:
                 if requests.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
+                    return process, url, log
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
                 raise TimeoutError(f"bot web did not answer in {STARTUP_SECONDS} s:\n{log.read_text()}")
             time.sleep(0.5)
-        yield Dashboard(url=url, database=database, process=process, log=log)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+    except BaseException:
+        stop_web(process)
+        raise
+
+
+def stop_web(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)

@@ -6,6 +6,7 @@ import csv
 import io
 import time
 from datetime import date, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -14,7 +15,16 @@ from playwright.sync_api import Browser, Page
 
 from tests.browser import screenshot
 from tests.staff import expected
-from tests.staff.conftest import ADMIN, ANALYST, LOCKED, PASSWORD, Dashboard, csrf_token
+from tests.staff.conftest import (
+    ADMIN,
+    ANALYST,
+    LOCKED,
+    PASSWORD,
+    Dashboard,
+    csrf_token,
+    start_web,
+    stop_web,
+)
 
 FIGURES = ("reach", "conversations", "plans_delivered", "commitments", "reported_done", "helpfulness")
 #: Every page of the dashboard (GET), with the role it needs.
@@ -330,11 +340,41 @@ def test_session_cookie_is_httponly_and_samesite(page: Page, dashboard: Dashboar
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy and answer.headers["X-Frame-Options"] == "DENY"
     assert answer.headers["Referrer-Policy"] == "no-referrer"
-    # Behind a proxy that terminated HTTPS (trusted: see SANIC_PROXIES_COUNT) the cookie is Secure.
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state()
     assert "/staff/login" in page.url
     assert page.context.request.get(f"{dashboard.url}/staff/", max_redirects=0).status == 302
+
+
+def _session_cookie_header(url: str, headers: dict[str, str]) -> str:
+    form = requests.get(f"{url}/staff/login", headers=headers, timeout=30)
+    # Sent by hand: a client keeps Secure cookies away from plain HTTP, as it should.
+    cookies = {"staff_login_csrf": form.cookies["staff_login_csrf"]}
+    answer = requests.post(f"{url}/staff/login", headers=headers, cookies=cookies, allow_redirects=False,
+                           timeout=30, data={"csrf_token": csrf_token(form.text), "username": ANALYST,
+                                             "password": PASSWORD})
+    assert answer.status_code == 302
+    return next(value for name, value in answer.raw.headers.items()
+                if name.lower() == "set-cookie" and value.startswith("staff_session="))
+
+
+def test_cookie_is_secure_behind_a_trusted_https_proxy(dashboard: Dashboard, tmp_path: Path) -> None:
+    https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    # Without a trusted proxy the header is ignored: anyone could send it.
+    assert "secure" not in _session_cookie_header(dashboard.url, https).lower()
+    process, url, _ = start_web({**dashboard.env, "SANIC_PROXIES_COUNT": "1"}, tmp_path / "proxied.log")
+    try:
+        behind_proxy = _session_cookie_header(url, https)
+        assert "secure" in behind_proxy.lower() and "httponly" in behind_proxy.lower()
+        assert "secure" not in _session_cookie_header(url, {}).lower()  # plain HTTP to the proxy
+    finally:
+        stop_web(process)
+    forced = {**dashboard.env, "STAFF_COOKIE_SECURE": "true"}
+    process, url, _ = start_web(forced, tmp_path / "forced.log")
+    try:
+        assert "secure" in _session_cookie_header(url, {}).lower()
+    finally:
+        stop_web(process)
 
 
 def test_ten_wrong_passwords_lock_the_account(page: Page, dashboard: Dashboard) -> None:

@@ -246,7 +246,8 @@ def create_blueprint() -> Blueprint:
         token = request.cookies.get(COOKIE)
         await in_db(request.app, lambda conn: sessions.end(conn, token))
         resp = response.redirect(f"{PREFIX}/login", headers=STAFF_HEADERS)
-        del resp.cookies[COOKIE]
+        _set_cookie(resp, request, COOKIE, "", PREFIX, "Lax", max_age=0)  # the browser forgets it
+        await in_db(request.app, lambda conn: audit.record(conn, now(), who.staff.username, "sign_out"))
         return resp
 
     # ---- figures ----------------------------------------------------------------------
