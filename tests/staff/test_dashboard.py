@@ -212,6 +212,46 @@ def test_every_page_screenshot_and_tablet_width(browser: Browser, dashboard: Das
         context.close()
 
 
+#: WCAG 2.1 contrast of each visible text element against its nearest painted background.
+CONTRAST_SCRIPT = r"""
+() => {
+  const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const worst = [];
+  let checked = 0;
+  const selector = 'a, button, p, dt, dd, th, td, label, li, h1, h2, summary, input, select';
+  for (const el of document.querySelectorAll(selector)) {
+    const box = el.getBoundingClientRect();
+    if (box.width < 2 || box.height < 2 || el.closest('.visually-hidden, .skip-link')) continue;
+    if (!el.innerText || !el.innerText.trim()) continue;
+    const a = lum(rgb(getComputedStyle(el).color).slice(0, 3)), b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    checked += 1;
+    if (!(ratio >= 4.5)) worst.push([el.tagName, el.innerText.slice(0, 40), ratio.toFixed(2)]);
+  }
+  return {checked, worst};
+}
+"""
+
+
+def test_text_has_enough_contrast(page: Page, dashboard: Dashboard) -> None:
+    sign_in(page, dashboard, ADMIN)
+    for path in ("/staff/", "/staff/unanswered", "/staff/conversations", "/staff/admin/staff"):
+        page.goto(f"{dashboard.url}{path}")
+        result = page.evaluate(CONTRAST_SCRIPT)
+        assert result["checked"] > 20 and result["worst"] == [], path
+
+
 def test_keyboard_reaches_the_content_and_filters(page: Page, dashboard: Dashboard) -> None:
     sign_in(page, dashboard, ANALYST)
     page.keyboard.press("Tab")
