@@ -88,6 +88,14 @@ def test_unknown_usernames_lock_too_so_a_lock_reveals_nothing(conn: Connection) 
     assert results[-1].status == "locked"
 
 
+def test_old_failures_of_other_usernames_are_forgotten(conn: Connection) -> None:
+    for name in ("guess1", "guess2"):
+        accounts.login(conn, name, "x", NOW)
+    accounts.login(conn, "guess3", "x", NOW + timedelta(minutes=30))
+    names = [row.username for row in conn.execute(sa.text("SELECT username FROM staff_login_attempts"))]
+    assert names == ["guess3"]
+
+
 def test_admin_unlock_and_password_reset_clear_the_lock(conn: Connection) -> None:
     accounts.add(conn, "ada", "analyst", PASSWORD, NOW)
     for _ in range(10):
@@ -122,6 +130,9 @@ def test_sessions_end_when_idle_or_too_old(conn: Connection) -> None:
         moment += timedelta(minutes=59)
         assert sessions.lookup(conn, busy, moment) is not None
     assert sessions.lookup(conn, busy, NOW + timedelta(hours=12, minutes=1)) is None
+    # Ended sessions are deleted when someone next signs in.
+    sessions.start(conn, staff, NOW + timedelta(days=1))
+    assert conn.execute(sa.text("SELECT count(*) FROM staff_sessions")).scalar() == 1
 
 
 def test_cli_adds_disables_and_resets(database: str) -> None:

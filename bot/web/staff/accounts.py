@@ -212,6 +212,10 @@ def login(conn: Connection, username: str, password: str, now: datetime) -> Logi
 
 def _record_failure(conn: Connection, name: str, now: datetime) -> LoginResult:
     window = timedelta(minutes=config.lockout_minutes())
+    # Forget other usernames' old failures, so guessed names do not pile up.
+    conn.execute(sa.delete(ATTEMPTS).where(
+        ATTEMPTS.c.username != name, ATTEMPTS.c.last_failed_at <= now - window,
+        sa.or_(ATTEMPTS.c.locked_until.is_(None), ATTEMPTS.c.locked_until <= now)))
     previous = conn.execute(sa.select(ATTEMPTS).where(ATTEMPTS.c.username == name)).first()
     failures = 1
     if previous is not None and previous.last_failed_at > now - window:

@@ -37,7 +37,14 @@ def token_hash(token: str) -> str:
 
 
 def start(conn: Connection, staff: Staff, now: datetime) -> str:
-    """Create a session for ``staff``; returns the token for the cookie."""
+    """Create a session for ``staff``; returns the token for the cookie.
+
+    Sessions that have ended by time are deleted here, so the table stays small.
+    """
+    idle = timedelta(minutes=config.session_idle_minutes())
+    longest = timedelta(hours=config.session_max_hours())
+    conn.execute(sa.delete(SESSIONS).where(sa.or_(SESSIONS.c.last_seen_at <= now - idle,
+                                                  SESSIONS.c.created_at <= now - longest)))
     token = secrets.token_urlsafe(32)
     conn.execute(sa.insert(SESSIONS).values(token_hash=token_hash(token), staff_id=staff.id,
                                             csrf_token=secrets.token_urlsafe(32), created_at=now,
