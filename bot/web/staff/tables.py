@@ -9,10 +9,9 @@ row id, which links to nothing outside the database.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy.engine import Connection
 
@@ -98,12 +97,10 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def write_csv(conn: Connection, name: str, filters: Filters) -> tuple[str, int]:
-    """The CSV text of table ``name`` (or the turns export) and its number of data rows."""
-    out = io.StringIO()
+def write_csv(conn: Connection, name: str, filters: Filters, out: TextIO) -> int:
+    """Write table ``name`` (or the turns export) as CSV to ``out``; returns the data rows."""
     if name == TURNS_EXPORT:
-        count = export_turns(conn, filters, out)
-        return out.getvalue(), count
+        return export_turns(conn, filters, out)
     table = TABLES[name]
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.columns)
@@ -111,4 +108,4 @@ def write_csv(conn: Connection, name: str, filters: Filters) -> tuple[str, int]:
     for row in table.rows(conn, filters):
         writer.writerow([_cell(row.get(column)) for column in table.columns])
         count += 1
-    return out.getvalue(), count
+    return count
