@@ -81,6 +81,9 @@ def test_sign_in_shows_figures_that_match_the_data(page: Page, dashboard: Dashbo
     assert weekly_conversations == want["conversations"]
     assert page.locator("svg[role=img] title").count() == 2
     screenshot(page, "staff-overview")
+    # Analysts do not export: no download links, no admin pages in the navigation.
+    assert page.get_by_role("link", name="Download CSV").count() == 0
+    assert page.get_by_role("link", name="Exports").count() == 0
 
 
 def test_filters_change_the_figures_and_stay_in_the_url(page: Page, dashboard: Dashboard) -> None:
@@ -108,6 +111,22 @@ def test_filters_change_the_figures_and_stay_in_the_url(page: Page, dashboard: D
     rows = page.locator("#segments-size tbody tr")
     assert rows.count() == 1 and rows.first.get_attribute("data-segment") == "micro"
     assert rows.first.locator("td").nth(1).inner_text() == f"{want['conversations']:,}"
+
+
+def test_a_shared_link_opens_after_sign_in(page: Page, dashboard: Dashboard) -> None:
+    first, last = data_range(dashboard)
+    shared = f"/staff/segments?from={first}&to={last}&sector=retail"
+    sign_in(page, dashboard, ANALYST, target=shared)
+    assert page.url == f"{dashboard.url}{shared}"
+    assert page.get_by_label("Sector", exact=True).input_value() == "retail"
+    # A "next" that leaves the dashboard is ignored (no open redirect).
+    page.context.clear_cookies()
+    page.goto(f"{dashboard.url}/staff/login?next=//evil.example/")
+    page.get_by_label("Username").fill(ANALYST)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert page.url == f"{dashboard.url}/staff/"
 
 
 def test_csv_export_has_the_filtered_rows_and_is_audited(page: Page, dashboard: Dashboard) -> None:
