@@ -1,0 +1,107 @@
+"""The pages every signed-in member of staff sees: figures, unanswered questions, conversations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sqlalchemy.engine import Connection
+
+from bot.analytics import dashboard, metrics
+from bot.analytics.filters import DIMENSIONS
+from bot.web.staff import audit, charts, config, sessions
+from bot.web.staff.auth import signed_in
+from bot.web.staff.query import page_number, read_filters
+from bot.web.staff.rendering import in_db, now, page_context, paginate, render
+from bot.web.staff.tables import unanswered_groups
+
+PER_PAGE = 50
+GROUPS_PER_PAGE = 25
+
+
+def add_routes(bp: Blueprint) -> None:
+    """Overview, Segments, Topics and actions, Unanswered, Conversations and transcripts."""
+
+    @bp.get("/")
+    @signed_in()
+    async def overview(request: Request, who: sessions.SignedIn) -> HTTPResponse:
+        chosen = read_filters(request.args)
+        f = chosen.filters
+
+        def load(conn: Connection) -> dict[str, Any]:
+            steps = dashboard.funnel(conn, f)
+            weeks = dashboard.weekly_trend(conn, f)
+            return {"headline": dashboard.headline(conn, f), "funnel": steps, "trend": weeks,
+                    "funnel_chart": charts.funnel_chart(steps), "trend_chart": charts.trend_chart(weeks),
+                    "series": charts.SERIES}
+
+        data = await in_db(request.app, load)
+        return render(request, "overview.html", **page_context(request, who, chosen, page="overview", **data))
+
+    @bp.get("/segments")
+    @signed_in()
+    async def segments(request: Request, who: sessions.SignedIn) -> HTTPResponse:
+        chosen = read_filters(request.args)
+        data = await in_db(request.app, lambda conn: {
+            by: dashboard.segments(conn, chosen.filters, by) for by in DIMENSIONS})
+        return render(request, "segments.html", **page_context(request, who, chosen, page="segments",
+                                                                segments=data))
+
+    @bp.get("/topics")
+    @signed_in()
+    async def topics(request: Request, who: sessions.SignedIn) -> HTTPResponse:
+        chosen = read_filters(request.args)
+        data = await in_db(request.app, lambda conn: {"topics": dashboard.topics(conn, chosen.filters),
+                                                       "actions": dashboard.actions(conn, chosen.filters)})
+        return render(request, "topics.html", **page_context(request, who, chosen, page="topics", **data))
+
+    @bp.get("/unanswered")
+    @signed_in()
+    async def unanswered(request: Request, who: sessions.SignedIn) -> HTTPResponse:
+        chosen = read_filters(request.args)
+        current = page_number(request.args)
+
+        def load(conn: Connection) -> dict[str, Any]:
+            return {"groups": unanswered_groups(conn, chosen.filters),
+                    "summary": metrics.unanswered(conn, chosen.filters)[metrics.TOTAL]}
+
+        data = await in_db(request.app, load)
+        groups = data["groups"]
+        pages = paginate(len(groups), GROUPS_PER_PAGE, current)
+        start = (pages["current"] - 1) * GROUPS_PER_PAGE
+        return render(request, "unanswered.html", **page_context(
+            request, who, chosen, page="unanswered", groups=groups[start:start + GROUPS_PER_PAGE],
+            questions=sum(group["count"] for group in groups), group_count=len(groups),
+            summary=data["summary"], pages=pages, limit=config.unanswered_limit()))
+
+    @bp.get("/conversations")
+    @signed_in()
+    async def conversations(request: Request, who: sessions.SignedIn) -> HTTPResponse:
+        chosen = read_filters(request.args)
+        current = page_number(request.args)
+        rows, total = await in_db(request.app, lambda conn: dashboard.conversation_page(
+            conn, chosen.filters, (current - 1) * PER_PAGE, PER_PAGE))
+        return render(request, "conversations.html", **page_context(
+            request, who, chosen, page="conversations", rows=rows, pages=paginate(total, PER_PAGE, current)))
+
+    @bp.get("/conversations/<conversation_id:int>")
+    @signed_in()
+    async def transcript(request: Request, who: sessions.SignedIn, conversation_id: int) -> HTTPResponse:
+        chosen = read_filters(request.args)
+
+        def load(conn: Connection) -> dict[str, Any] | None:
+            found = dashboard.transcript(conn, conversation_id)
+            if found is not None:
+                audit.record(conn, now(), who.staff.username, "view_transcript",
+                             f"conversation {conversation_id}")
+            return found
+
+        data = await in_db(request.app, load)
+        if data is None:
+            return render(request, "error.html", status=404, title="Conversation not found",
+                          message="There is no conversation with that number. It may have been deleted.",
+                          **page_context(request, who, chosen, page="conversations"))
+        return render(request, "transcript.html", **page_context(request, who, chosen, page="conversations",
+                                                                  conversation_id=conversation_id, **data))
