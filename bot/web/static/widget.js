@@ -156,7 +156,7 @@
   var root = host.attachShadow({ mode: 'open' });
   var CSS = [
     ':host{all:initial!important;display:block!important;position:static!important;' +
-      'font:16px/1.45 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;color:#0b0c0c}',
+      'font:16px/1.45 system-ui,-apple-system,"Segoe UI",Arial,sans-serif!important;color:#0b0c0c!important}',
     '*,*::before,*::after{box-sizing:border-box}',
     'button,textarea{font:inherit;color:inherit}',
     'button{cursor:pointer}',
