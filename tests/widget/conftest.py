@@ -125,7 +125,9 @@ def visitor_id(page: Page) -> str:
         ".find(k => k.startsWith('sme-cyber-chat:')))).id"))
 
 
-def wait_for_rows(stack: Stack, sql: str, params: tuple[Any, ...], seconds: float = 60) -> list[tuple[Any, ...]]:
+def wait_for_rows(
+    stack: Stack, sql: str, params: tuple[Any, ...], seconds: float = 60
+) -> list[tuple[Any, ...]]:
     """Rows of an analytics query once ingestion has written any (it polls every 2 seconds)."""
     deadline = time.monotonic() + seconds
     rows: list[tuple[Any, ...]] = []

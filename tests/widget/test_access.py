@@ -70,7 +70,9 @@ def test_new_messages_are_announced_and_typing_is_shown_without_motion(widget_st
     page.add_init_script("""(() => {
         const real = window.fetch;
         window.__release = null;
-        window.fetch = (...args) => new Promise(resolve => { window.__release = () => resolve(real(...args)); });
+        window.fetch = (...args) => new Promise(resolve => {
+            window.__release = () => resolve(real(...args));
+        });
     })()""")
     try:
         open_widget(page, widget_stack.web + "/")

@@ -62,7 +62,8 @@ def test_bot_markup_is_shown_as_text_and_only_web_links_are_links(widget_stack, 
     open_widget(page, widget_stack.web + "/")
     reply = say(page, "hello")
     expect(reply).to_contain_text(ATTACK)
-    expect(reply.get_by_role("button", name="<img src=x onerror=\"window.__pwned='button'\">")).to_be_visible()
+    button_title = "<img src=x onerror=\"window.__pwned='button'\">"
+    expect(reply.get_by_role("button", name=button_title)).to_be_visible()
     links = reply.get_by_role("link")
     expect(links).to_have_count(1)
     expect(links).to_have_attribute("href", "https://www.ncsc.gov.uk/collection/small-business-guide")
