@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 
@@ -43,3 +44,9 @@ def test_bot_public_url_defaults_to_the_local_rasa_port(monkeypatch):
     monkeypatch.setenv("BOT_PUBLIC_URL", "chat.example.org")
     with pytest.raises(ValueError, match="BOT_PUBLIC_URL"):
         settings.bot_public_url()
+
+
+def test_widget_stays_small():
+    """The size budget for the embeddable script: under 30 KB gzipped (README states the figure)."""
+    script = widget_script("https://bot.example.org", 1000).encode()
+    assert len(gzip.compress(script, compresslevel=9)) < 30 * 1024

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import screenshot
-from tests.widget.conftest import AXE, bot_messages, new_page, open_widget, say
+from tests.widget.conftest import AXE, bot_messages, click_and_wait, new_page, open_widget, say
 
 pytestmark = pytest.mark.stack
 
@@ -36,6 +36,16 @@ def test_demo_page_with_widget_open_has_no_serious_axe_violations(widget_stack, 
         expect(reply.get_by_role("button", name="Yes, this was helpful")).to_be_visible()
         assert serious_violations(page) == []
         screenshot(page, "widget-axe-open")
+
+        # The action plan checklist, after skipping the profile questions.
+        reply = say(page, "what should I do first?")
+        for _ in range(10):
+            if reply.locator(".plan").count():
+                break
+            group = bot_messages(page).last.get_by_role("group", name="Suggested replies")
+            reply = click_and_wait(page, group.get_by_role("button").last)
+        expect(page.get_by_role("list", name="Your action plan")).to_be_visible()
+        assert serious_violations(page) == []
     finally:
         context.close()
 

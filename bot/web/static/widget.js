@@ -545,7 +545,7 @@
     var box = el('div', 'error');
     box.appendChild(el('p', null, 'Sorry, the assistant cannot be reached just now.'));
     box.appendChild(el('span', null, 'Your message is kept. Check your connection, then try again. '));
-    var retry = button('Try again', 'retry', function () { clearError(); pump(); });
+    var retry = button('Try again', 'retry', function () { clearError(); input.focus(); pump(); });
     box.appendChild(retry);
     alerts.appendChild(box);
     scrollDown();
