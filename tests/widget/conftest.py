@@ -66,7 +66,8 @@ def other_site() -> Iterator[OtherSite]:
 @pytest.fixture(scope="session")
 def widget_stack(other_site: OtherSite) -> Iterator[Stack]:
     ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
-    origins = f"http://127.0.0.1:{ports['web']} {other_site.origin}"
+    # As `make run` allows: the web process by name and by address, and here the other site too.
+    origins = f"http://localhost:{ports['web']} http://127.0.0.1:{ports['web']} {other_site.origin}"
     running = start_stack({"BOT_ALLOWED_ORIGINS": origins}, name="widget-stack", ports=ports)
     yield running
     stop_stack(running.process)

@@ -33,7 +33,8 @@ def shadow_active_element(page: Page) -> str:
 
 
 def test_question_gets_guidance_with_feedback(widget_stack, page, csp_errors):
-    page.goto(widget_stack.web + "/")
+    # The address the README sends people to (localhost), while the bot is at 127.0.0.1.
+    page.goto(f"http://localhost:{widget_stack.ports['web']}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Keep your business safe online")
     screenshot(page, "widget-demo-page")
     launcher = page.get_by_role("button", name="Ask about cyber security")
