@@ -129,7 +129,7 @@ def test_plan_checklist_commitment_reload_and_follow_up(widget_stack, page):
 
     # "Done" in the checklist is recorded as done.
     checklist = page.get_by_role("list", name="Your action plan").last
-    done_button = checklist.get_by_role("button", name=f"Mark as done: {title}")
+    done_button = checklist.get_by_role("button", name=f"Done: {title}")
     done = click_and_wait(page, done_button)
     expect(done).to_contain_text("Well done")
     expect(checklist.get_by_role("listitem").first).to_contain_text("Done")

@@ -384,7 +384,7 @@
       var done = button('Done', null, function () {
         sendMessage(payload('report_done', entry.action), 'Done: ' + name);
       });
-      done.setAttribute('aria-label', 'Mark as done: ' + name);
+      done.setAttribute('aria-label', 'Done: ' + name);
       actions.appendChild(commit);
       actions.appendChild(done);
       li.appendChild(row2);
@@ -511,7 +511,8 @@
     // Announce new messages from now on, not the history just drawn.
     log.setAttribute('role', 'log');
     log.setAttribute('aria-live', 'polite');
-    if (pending.length) { showError(); }
+    // Messages not yet answered (the page was closed or the bot was down) are sent again.
+    if (pending.length) { pump(); }
   }
 
   function greeting() {
