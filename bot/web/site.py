@@ -56,7 +56,7 @@ def widget_script(bot_url: str, max_chars: int) -> str:
 
 
 def create_blueprint(kb: KnowledgeBase) -> Blueprint:
-    """Routes for ``/`` (the demo page), ``/widget.js`` and ``/site.css``."""
+    """Routes for ``/`` (the demo page), ``/privacy``, ``/widget.js`` and ``/site.css``."""
     bot_url = settings.bot_public_url()
     max_chars = settings.max_message_chars()
     csp = demo_page_csp(bot_url)
@@ -68,6 +68,9 @@ def create_blueprint(kb: KnowledgeBase) -> Blueprint:
     )
     topics = sorted(topic.title for topic in kb.topics.values())
     template = templates.get_template("demo.html")
+    privacy_page = templates.get_template("privacy.html").render(
+        bot_url=bot_url, max_chars=max_chars, retention_days=settings.retention_days()
+    )
 
     site = Blueprint("demo_site")
 
@@ -76,6 +79,10 @@ def create_blueprint(kb: KnowledgeBase) -> Blueprint:
         page = template.render(site_url=f"{request.scheme}://{request.host}", bot_url=bot_url,
                                max_chars=max_chars, topics=topics)
         return response.html(page, headers={"Content-Security-Policy": csp})
+
+    @site.get("/privacy")
+    async def privacy(_: Request) -> HTTPResponse:
+        return response.html(privacy_page, headers={"Content-Security-Policy": csp})
 
     @site.get("/widget.js")
     async def widget(request: Request) -> HTTPResponse:

@@ -29,6 +29,9 @@ def test_demo_page_with_widget_open_has_no_serious_axe_violations(widget_stack, 
     # CSP is bypassed only so the test can inject axe-core; the page itself is unchanged.
     context, page = new_page(browser, bypass_csp=True)
     try:
+        page.goto(widget_stack.web + "/privacy")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Privacy notice for the cyber assistant")
+        assert serious_violations(page) == []
         page.goto(widget_stack.web + "/")
         assert serious_violations(page) == []
         page.get_by_role("button", name="Ask about cyber security").click()

@@ -44,6 +44,8 @@ def test_question_gets_guidance_with_feedback(widget_stack, page, csp_errors):
     # Focus goes to the message box on opening.
     assert shadow_active_element(page).endswith("-input")
     expect(page.get_by_text("Do not type names, passwords or payment details")).to_be_visible()
+    privacy = page.get_by_role("dialog").get_by_role("link", name="Privacy notice")
+    expect(privacy).to_have_attribute("href", re.compile(r"/privacy$"))
 
     reply = say(page, "how do I back up our files?")
     expect(reply).to_contain_text("Start with these")
