@@ -129,8 +129,16 @@ def test_plan_checklist_commitment_reload_and_follow_up(widget_stack, page):
     expect(welcome).to_contain_text(re.compile(re.escape(title), re.IGNORECASE))
     screenshot(page, "widget-follow-up")
 
-    # "Done" in the checklist is recorded as done.
+    # "I'm not going to" takes it off the list, in the checklist and in the record.
+    dropped = click_and_wait(page, welcome.get_by_role("button", name="I'm not going to"))
+    expect(dropped).to_contain_text("off your list")
     checklist = page.get_by_role("list", name="Your action plan").last
+    expect(checklist.get_by_role("listitem").first).to_contain_text("Taken off your list")
+    expect(checklist.get_by_role("button", name=f"I'll do this: {title}")).to_be_enabled()
+    assert wait_for_rows(widget_stack, "select status from commitments where visitor_key = ? and action = ? "
+                         "and status = 'dropped'", (key, action)) == [("dropped",)]
+
+    # "Done" in the checklist is recorded as done.
     done_button = checklist.get_by_role("button", name=f"Done: {title}")
     done = click_and_wait(page, done_button)
     expect(done).to_contain_text("Well done")

@@ -336,15 +336,21 @@
   var pending = []; // user items waiting to be sent, oldest first
   var busy = false;
 
-  function committedAndDone() {
-    var committed = {};
-    var done = {};
+  // Each plan action's state, as the assistant confirmed it: planned, done (for good) or dropped.
+  function actionStates() {
+    var states = {};
     state.items.forEach(function (item) {
       var c = item.custom || {};
-      if (c.commitment && c.commitment.action) { committed[c.commitment.action] = true; }
-      if (c.done && c.done.action) { done[c.done.action] = true; committed[c.done.action] = true; }
+      var answer = c.follow_up_answer;
+      if (c.commitment && c.commitment.action && states[c.commitment.action] !== 'done') {
+        states[c.commitment.action] = 'planned';
+      }
+      if (c.done && c.done.action) { states[c.done.action] = 'done'; }
+      if (answer && answer.action && answer.status === 'dropped' && states[answer.action] !== 'done') {
+        states[answer.action] = 'dropped';
+      }
     });
-    return { committed: committed, done: done };
+    return states;
   }
 
   function renderUser(item) {
@@ -462,7 +468,7 @@
   }
 
   function refresh() {
-    var status = committedAndDone();
+    var states = actionStates();
     var lastUser = -1;
     var lastTopic = -1;
     views.forEach(function (view, i) {
@@ -474,13 +480,13 @@
       // Feedback counts towards the latest guidance reply, so only that one asks for it.
       renderFeedback(view, i === lastTopic);
       (view.planItems || []).forEach(function (p) {
-        var isDone = !!status.done[p.action];
-        var isCommitted = !!status.committed[p.action];
-        p.li.className = isDone ? 'done' : '';
-        p.box.textContent = isDone ? '\u2713' : '';
-        p.status.textContent = isDone ? 'Done' : (isCommitted ? "You've planned to do this" : '');
-        p.commit.disabled = isCommitted;
-        p.done.disabled = isDone;
+        var now = states[p.action] || '';
+        p.li.className = now === 'done' ? 'done' : '';
+        p.box.textContent = now === 'done' ? '\u2713' : '';
+        p.status.textContent = { done: 'Done', planned: "You've planned to do this",
+          dropped: 'Taken off your list' }[now] || '';
+        p.commit.disabled = now === 'planned' || now === 'done';
+        p.done.disabled = now === 'done';
       });
       if (view.note) {
         view.note.textContent = view.item.status === 'failed' ? 'Not sent yet' : '';
