@@ -170,7 +170,10 @@ def test_clear_my_chat_forgets_the_visitor_and_history(widget_stack, page):
     page.get_by_role("button", name="Yes, clear my chat").click()
     expect(bot_messages(page)).to_have_count(1)  # only the greeting
     expect(page.get_by_text("phishing email")).to_have_count(0)
+    expect(page.get_by_role("status").filter(has_text="cleared")).to_have_count(1)
+    # Chatting carries on at once, as a new visitor.
+    expect(say(page, "how do I back up our files?")).to_contain_text("Start with these")
+    assert visitor_id(page) != sender
     page.reload()
     expect(page.get_by_text("phishing email")).to_have_count(0)
-    say(page, "hello")
-    assert visitor_id(page) != sender
+    expect(page.get_by_text("how do I back up our files?")).to_be_visible()

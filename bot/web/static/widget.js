@@ -277,11 +277,16 @@
   log.setAttribute('aria-label', 'Conversation');
   var typing = el('div', 'typing');
   typing.setAttribute('role', 'status');
-  var alerts = el('div');
+  var alerts = el('div');  // the error, and nothing else: a message waits while it is shown
   alerts.setAttribute('role', 'alert');
+  var confirmArea = el('div');
+  var announcer = el('div', 'vh');
+  announcer.setAttribute('role', 'status');
   body.appendChild(log);
   body.appendChild(typing);
   body.appendChild(alerts);
+  body.appendChild(confirmArea);
+  body.appendChild(announcer);
 
   var form = el('form');
   form.setAttribute('novalidate', '');
@@ -598,12 +603,24 @@
       if (!text && !buttons.length && !custom) { return; }
       batch.push({ from: 'bot', text: text, buttons: buttons, custom: custom });
     });
+    var first = null;
     batch.forEach(function (item) {
       var visible = item.text || item.buttons.length || (item.custom && Array.isArray(item.custom.plan));
       if (!visible) { item.hiddenItem = true; }
       state.items.push(item);
-      if (visible) { show(item); }
+      if (visible) {
+        show(item);
+        first = first || views[views.length - 1].node;
+      }
     });
+    return first;
+  }
+
+  // Show the start of a new reply; a long one is read from its top, not its end.
+  function scrollToReply(node) {
+    if (!node) { scrollDown(); return; }
+    var top = node.getBoundingClientRect().top - body.getBoundingClientRect().top + body.scrollTop - 8;
+    body.scrollTop = Math.min(top, body.scrollHeight);
   }
 
   // Send queued messages one at a time, in order; stop at the first failure.
@@ -617,12 +634,12 @@
       item.status = 'sent';
       pending.shift();
       state.last = Date.now();
-      addReplies(replies);
+      var first = addReplies(replies);
       save();
       refresh();
       busy = false;
       setTyping(false);
-      scrollDown();
+      scrollToReply(first);
       pump();
     }, function () {
       item.status = 'failed';
@@ -661,10 +678,10 @@
     setTyping(true);
     state.last = Date.now();
     post('/session_start').then(function (replies) {
-      addReplies(replies);
+      var first = addReplies(replies);
       save();
       refresh();
-      scrollDown();
+      scrollToReply(first);
     }, function () { /* the next message starts the session instead */ }).then(function () {
       busy = false;
       setTyping(false);
@@ -690,24 +707,25 @@
 
   // ---- clear my chat -----------------------------------------------------------
   function askToClear() {
-    clearError();
+    while (confirmArea.firstChild) { confirmArea.removeChild(confirmArea.firstChild); }
     var box = el('div', 'confirm');
     box.appendChild(el('p', null, 'Clear this chat from this device? The assistant will not recognise you next time.'));
     var buttons = el('div');
     var yes = button('Yes, clear my chat', 'yes', function () {
       forget();
       pending = [];
+      confirmArea.removeChild(box);
       clearError();
       renderAll();
       save();
-      alerts.appendChild(el('p', 'vh', 'Your chat has been cleared from this device.'));
+      announcer.textContent = 'Your chat has been cleared from this device.';
       input.focus();
     });
-    var no = button('Cancel', 'no', function () { clearError(); clearButton.focus(); });
+    var no = button('Cancel', 'no', function () { confirmArea.removeChild(box); clearButton.focus(); });
     buttons.appendChild(yes);
     buttons.appendChild(no);
     box.appendChild(buttons);
-    alerts.appendChild(box);
+    confirmArea.appendChild(box);
     scrollDown();
     yes.focus();
   }
