@@ -168,14 +168,14 @@
       'background:#1d70b8;color:#fff;font-weight:700;box-shadow:0 2px 6px rgba(0,0,0,.3)}',
     '.launcher:hover{background:#003078}',
     '.panel{position:fixed;right:16px;bottom:16px;z-index:2147483001;width:400px;max-width:calc(100vw - 32px);' +
-      'height:min(640px,calc(100vh - 32px));display:flex;flex-direction:column;background:#fff;' +
+      'height:min(720px,calc(100vh - 32px));display:flex;flex-direction:column;background:#fff;' +
       'border:2px solid #0b0c0c;border-radius:8px;box-shadow:0 4px 16px rgba(0,0,0,.3);overflow:hidden}',
     '.panel[hidden],.launcher[hidden],[hidden]{display:none!important}',
     '.head{display:flex;align-items:center;gap:8px;padding:10px 12px;background:#1d70b8;color:#fff}',
     '.head h2{flex:1;margin:0;font-size:18px;line-height:1.3}',
     '.head button{background:#fff;color:#0b0c0c;border:2px solid #0b0c0c;border-radius:4px;' +
       'padding:4px 10px;min-height:36px}',
-    '.notice{margin:0;padding:8px 12px;font-size:14px;background:#f3f2f1;border-bottom:1px solid #b1b4b6}',
+    '.notice{margin:0;padding:8px 12px;font-size:14px;background:#f3f2f1;border-left:4px solid #1d70b8}',
     '.notice a,.msg a{color:#1d70b8;text-decoration:underline}',
     '.body{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px}',
     '.log{display:flex;flex-direction:column;gap:10px}',
@@ -282,6 +282,7 @@
   var confirmArea = el('div');
   var announcer = el('div', 'vh');
   announcer.setAttribute('role', 'status');
+  body.appendChild(notice);  // at the top of the conversation; it scrolls away as the chat grows
   body.appendChild(log);
   body.appendChild(typing);
   body.appendChild(alerts);
@@ -314,7 +315,6 @@
   form.appendChild(countLive);
 
   panel.appendChild(head);
-  panel.appendChild(notice);
   panel.appendChild(body);
   panel.appendChild(form);
   root.appendChild(launcher);
