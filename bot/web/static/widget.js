@@ -7,7 +7,7 @@
  * Plain JavaScript with no dependencies. It lives in a Shadow DOM so host styles
  * cannot break it, talks to Rasa's REST channel, and builds every piece of bot or
  * visitor text with text nodes (never innerHTML), so markup in a message is shown,
- * not run. Attributes are documented in the project README ("Chat widget").
+ * not run. Attributes are documented in the project README ("Chat widget and demo site").
  */
 (function () {
   'use strict';
@@ -494,7 +494,8 @@
         p.done.disabled = now === 'done';
       });
       if (view.note) {
-        view.note.textContent = view.item.status === 'failed' ? 'Not sent yet' : '';
+        var waiting = view.item.status === 'failed' || (view.item.status !== 'sent' && alerts.firstChild);
+        view.note.textContent = waiting ? 'Not sent yet' : '';
       }
     });
   }
@@ -644,10 +645,10 @@
     }, function () {
       item.status = 'failed';
       save();
-      refresh();
       busy = false;
       setTyping(false);
       showError();
+      refresh();
     });
   }
 
