@@ -56,13 +56,14 @@ def widget_script(bot_url: str, max_chars: int) -> str:
 
 
 def create_blueprint(kb: KnowledgeBase) -> Blueprint:
-    """Routes for ``/`` (the demo page), ``/privacy``, ``/widget.js`` and ``/site.css``."""
+    """Routes for ``/`` (the demo page), ``/privacy``, ``/widget.js``, ``/site.css`` and the icon."""
     bot_url = settings.bot_public_url()
     max_chars = settings.max_message_chars()
     csp = demo_page_csp(bot_url)
     script = widget_script(bot_url, max_chars)
     script_etag = '"' + hashlib.sha256(script.encode()).hexdigest()[:20] + '"'
     stylesheet = (STATIC / "site.css").read_text(encoding="utf-8")
+    icon = (STATIC / "favicon.svg").read_text(encoding="utf-8")
     templates = Environment(
         loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
     )
@@ -95,5 +96,10 @@ def create_blueprint(kb: KnowledgeBase) -> Blueprint:
     async def css(_: Request) -> HTTPResponse:
         return response.text(stylesheet, headers={"Cache-Control": "public, max-age=300"},
                              content_type="text/css; charset=utf-8")
+
+    @site.get("/favicon.svg")
+    async def favicon(_: Request) -> HTTPResponse:
+        return response.text(icon, headers={"Cache-Control": "public, max-age=86400"},
+                             content_type="image/svg+xml")
 
     return site

@@ -74,10 +74,11 @@ def widget_stack(other_site: OtherSite) -> Iterator[Stack]:
 
 
 @pytest.fixture()
-def csp_errors(page: Page) -> list[str]:
-    """Console messages about Content-Security-Policy violations on the page."""
+def console_errors(page: Page) -> list[str]:
+    """Errors the page logs: Content-Security-Policy violations, failed loads, script errors."""
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
     return errors
 
 

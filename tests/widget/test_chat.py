@@ -32,7 +32,7 @@ def shadow_active_element(page: Page) -> str:
         " return a ? (a.getAttribute('aria-label') || a.textContent || a.id) : ''; }"))
 
 
-def test_question_gets_guidance_with_feedback(widget_stack, page, csp_errors):
+def test_question_gets_guidance_with_feedback(widget_stack, page, console_errors):
     # The address the README sends people to (localhost), while the bot is at 127.0.0.1.
     page.goto(f"http://localhost:{widget_stack.ports['web']}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Keep your business safe online")
@@ -70,7 +70,7 @@ def test_question_gets_guidance_with_feedback(widget_stack, page, csp_errors):
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog", name="Cyber security help")).to_be_hidden()
     expect(launcher).to_be_focused()
-    assert csp_errors == []
+    assert console_errors == []
 
 
 def test_plan_checklist_commitment_reload_and_follow_up(widget_stack, page):
