@@ -44,6 +44,7 @@ help:
 	@echo "make test-fast  ruff, mypy and the tests that need no trained model"
 	@echo "make bench-nlu  NLU quality on the held-out split (results in BENCHMARKS.md)"
 	@echo "make bench      latency and throughput of the running stack vs a plain Rasa bot"
+	@echo "make js-tools   install the browser tests' axe-core from tests/js (make test does this)"
 
 # ---- setup ---------------------------------------------------------------
 $(VENV)/.installed: requirements.lock pyproject.toml
