@@ -36,7 +36,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10.13 2>/dev/null) && echo $$p/bin/python || command -v python3.10 || true)
 
 .PHONY: help install lock spacy train run test test-fast lint typecheck unit validate \
-        rasa-test bench-nlu bench bench-dashboard clean
+        rasa-test bench-nlu bench bench-dashboard clean js-tools
 
 help:
 	@echo "make run        install, build and train if needed, start Rasa, actions and web"
@@ -45,6 +45,7 @@ help:
 	@echo "make bench-nlu  NLU quality on the held-out split (results in BENCHMARKS.md)"
 	@echo "make bench      latency and throughput of the running stack vs a plain Rasa bot"
 	@echo "make bench-dashboard  staff dashboard page times at 1M turns (results in BENCHMARKS.md)"
+	@echo "make js-tools   install the browser tests' axe-core from tests/js (make test does this)"
 
 # ---- setup ---------------------------------------------------------------
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -59,6 +60,14 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@touch $@
 
 install: $(VENV)/.installed
+
+# Browser-test tools (axe-core), pinned in tests/js/package-lock.json; reinstalled only when that changes.
+JS_TOOLS := tests/js/node_modules/.installed
+$(JS_TOOLS): tests/js/package.json tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund
+	@touch $@
+
+js-tools: $(JS_TOOLS)
 
 lock: install
 	$(PY) -m pip install -r requirements.in
@@ -106,7 +115,7 @@ rasa-test: train
 	@# (0.882 measured; see BENCHMARKS.md). Raise it as the model improves.
 	$(PY) -m bench.nlu_report --results $(RESULTS)/nlu --check --min-macro-f1 0.87 --min-oos-recall 0.85
 
-test: lint typecheck validate train
+test: lint typecheck validate train js-tools
 	$(BIN)/pytest -q
 	$(MAKE) --no-print-directory rasa-test
 

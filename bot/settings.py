@@ -34,3 +34,13 @@ def web_host() -> str:
 def retention_days() -> int:
     """Days that raw conversation events and message texts are kept (counts are kept for good)."""
     return _int("RETENTION_DAYS", 90)
+
+
+def bot_public_url() -> str:
+    """Where a visitor's browser reaches the Rasa server (the chat widget on the demo page calls it)."""
+    raw = os.environ.get("BOT_PUBLIC_URL", "").strip().rstrip("/")
+    if not raw:
+        return f"http://127.0.0.1:{_int('RASA_PORT', 5005)}"
+    if not raw.startswith(("http://", "https://")):
+        raise ValueError(f"BOT_PUBLIC_URL must start with http:// or https://, got {raw!r}")
+    return raw

@@ -70,11 +70,13 @@ class Stack:
 
 
 def start_stack(
-    extra_env: dict[str, str] | None = None, name: str = "stack", data_dir: Path | None = None
+    extra_env: dict[str, str] | None = None, name: str = "stack", data_dir: Path | None = None,
+    ports: dict[str, int] | None = None,
 ) -> Stack:
+    """Start the stack; pass ``ports`` when the environment must name them (e.g. CORS origins)."""
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` first")
-    ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
+    ports = ports or {"rasa": free_port(), "actions": free_port(), "web": free_port()}
     data = data_dir or Path(tempfile.mkdtemp(prefix=f"{name}-"))
     env = stack_env(ports, data, STACK_SECRET, extra_env)
     artifacts = ROOT / "test-artifacts"
