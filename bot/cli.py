@@ -11,6 +11,7 @@ import typer
 
 from bot.analytics import commands
 from bot.knowledge import KnowledgeBaseError, load_knowledge_base
+from bot.scaled.cli import run_scaled
 
 app = typer.Typer(help="Tools for the SME cyber guidance assistant.", no_args_is_help=True)
 
@@ -162,6 +163,7 @@ def purge(
 app.command("report")(commands.report)
 app.command("export")(commands.export)
 app.command("demo-data")(commands.demo_data)
+app.command("run-scaled")(run_scaled)
 
 
 if __name__ == "__main__":
