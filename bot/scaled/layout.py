@@ -14,10 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.j2"
 LOOPBACK = "127.0.0.1"
 APP_ROLE = "assistant"
 TRACKER_DB = "tracker"
@@ -145,23 +142,17 @@ class Layout:
     # -- files --------------------------------------------------------------------------
 
     def nginx_config(self, run_as: str | None = None) -> str:
-        environment = Environment(loader=FileSystemLoader(str(NGINX_TEMPLATE.parent)),
-                                  undefined=StrictUndefined, keep_trailing_newline=True,
-                                  autoescape=False)  # noqa: S701 - an nginx config, not HTML
-        return environment.get_template(NGINX_TEMPLATE.name).render(
-            worker_processes=1,
-            prefix=str(self.nginx_prefix),
-            run_as=run_as,
-            access_log="off",
+        from bot.scaled.nginx import Site, rehearsal_config
+
+        site = Site(
             rasa_servers=[f"{LOOPBACK}:{port}" for port in self.rasa_ports],
-            action_servers=[f"{LOOPBACK}:{port}" for port in self.action_ports],
             web_servers=[f"{LOOPBACK}:{self.web_port}"],
             listen=f"{LOOPBACK}:{self.proxy_port}",
+            action_servers=[f"{LOOPBACK}:{port}" for port in self.action_ports],
             actions_listen=f"{LOOPBACK}:{self.actions_proxy_port}",
             server_name="localhost",
-            tls_certificate=None,
-            tls_certificate_key=None,
         )
+        return rehearsal_config(site, str(self.nginx_prefix), run_as)
 
     def redis_config(self) -> str:
         return "\n".join([

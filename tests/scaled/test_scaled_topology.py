@@ -142,6 +142,19 @@ def test_messages_sent_at_once_to_both_servers_are_handled_one_at_a_time(scaled)
     assert open_turn is None
 
 
+def test_the_proxy_exposes_the_webhook_and_web_process_only(scaled):
+    assert requests.get(f"{scaled.proxy}/health", timeout=30).json()["status"] == "ok"
+    assert requests.get(f"{scaled.proxy}/", timeout=30).status_code == 200
+    # Rasa's HTTP API is neither on (no token) nor routed by nginx.
+    for path in ("/status", "/version", "/model/parse", "/conversations/x/tracker",
+                 "/webhooks/rest/", "/webhooks/callback/webhook"):
+        response = requests.get(f"{scaled.proxy}{path}", timeout=30)
+        assert response.status_code == 404, path
+        assert "rasa" not in response.text.lower(), path
+    response = requests.post(f"{scaled.proxy}/model/parse", json={"text": "hi"}, timeout=30)
+    assert response.status_code in (404, 405)
+
+
 FAILOVER_SCRIPT = [
     "we're a small shop in Glasgow",
     "how do I back up our files?",
