@@ -195,6 +195,9 @@ def test_killing_a_rasa_server_mid_load_loses_no_conversation_and_no_turn(scaled
         thread.start()
     time.sleep(4)  # conversations are under way on both servers
     victim = scaled.pid("rasa-2")
+    # Freeze the server first, so messages nginx hands it are still in flight when it dies.
+    os.killpg(victim, signal.SIGSTOP)
+    time.sleep(3)
     os.killpg(victim, signal.SIGKILL)
     for thread in threads:
         thread.join(timeout=600)
@@ -205,6 +208,9 @@ def test_killing_a_rasa_server_mid_load_loses_no_conversation_and_no_turn(scaled
     for sender in senders:
         assert replied[sender] == FAILOVER_SCRIPT
         assert "101" in incident_replies[sender] and "Report Fraud" not in incident_replies[sender]
+    # Some of those messages were in flight on the killed server: nginx resent them.
+    proxy_errors = (scaled.root / "nginx" / "logs" / "error.log").read_text(errors="replace")
+    assert "upstream prematurely closed connection" in proxy_errors or "reset by peer" in proxy_errors
     assert scaled.process.poll() is None, "run-scaled stopped when one Rasa server died"
     assert "rasa-2 exited" in scaled.log.read_text(errors="replace")
     for _ in range(3):
