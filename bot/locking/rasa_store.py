@@ -17,7 +17,8 @@ import time
 from typing import Any, AsyncIterator, Callable
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LockStore
+from rasa.core.lock_store import LockError, LockStore
+from redis.exceptions import RedisError
 
 from bot.locking.storage import LockStorage, storage_from_url
 
@@ -65,7 +66,11 @@ class SharedLockStore(LockStore):
             lock.issue_ticket(lock_lifetime)
             return lock
 
-        lock = self._change(conversation_id, add)
+        try:
+            lock = self._change(conversation_id, add)
+        except (RedisError, OSError) as error:  # Redis unreachable: Rasa answers with an error
+            raise LockError(f"Could not take a ticket for conversation {conversation_id}: {error}") \
+                from error
         assert lock is not None
         return int(lock.last_issued)
 

@@ -127,3 +127,13 @@ def test_in_memory_store_serialises_too():
 
     asyncio.run(main())
     assert sorted(finished) == list(range(10))
+
+
+def test_unreachable_redis_is_a_lock_error_not_a_hang():
+    from rasa.core.lock_store import LockError
+
+    from bench.procs import free_port
+
+    store = SharedLockStore(url=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    with pytest.raises(LockError, match="Could not take a ticket"):
+        store.issue_ticket(_conversation(), 10)
