@@ -256,13 +256,18 @@ def cpu_cell(step: Step) -> str:
 
 
 def bound_by(step: Step) -> str:
-    rasa = [v for k, v in step.cpu_percent.items() if k.startswith("rasa-")]
+    """Name what held the throughput, from the CPU figures of the level."""
+    rasa = {k: v for k, v in step.cpu_percent.items() if k.startswith("rasa-")}
+    ours = sum(step.cpu_percent.values())
     cpus = len(os.sched_getaffinity(0))
-    if rasa and min(rasa) >= 85:
-        return "the Rasa servers (each near 100% of its core)"
+    rasa_text = " and ".join(f"{name} {value:.0f}%" for name, value in sorted(rasa.items()))
+    if rasa and min(rasa.values()) >= 85:
+        return f"the Rasa servers, each near 100% of its core ({rasa_text})"
     if step.machine_percent >= 90 * cpus:
-        return f"the machine's {cpus} cores (all busy: Rasa servers share them with everything else)"
-    return "latency, not CPU (cores not saturated at this load)"
+        return (f"CPU time: the machine's {cpus} cores were all busy ({step.machine_percent:.0f}%), "
+                f"the topology and load generator used {ours:.0f}% of that ({rasa_text}), the rest "
+                "was other work on the machine, so the Rasa servers waited for their cores")
+    return f"latency, not CPU: cores not saturated ({rasa_text}; machine {step.machine_percent:.0f}%)"
 
 
 def markdown(results: dict[int, list[Step]], lost: dict[int, tuple[int, int]],
