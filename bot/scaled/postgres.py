@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Callable
 
 import sqlalchemy as sa
 from psycopg2 import sql
@@ -77,7 +78,8 @@ def server_command(layout: Layout) -> list[str]:
             "-c", "unix_socket_directories=", "-c", "max_connections=200"]
 
 
-def wait_until_ready(layout: Layout, seconds: float, alive: object = None) -> None:
+def wait_until_ready(layout: Layout, seconds: float, alive: Callable[[], bool] | None = None) -> None:
+    """Until PostgreSQL accepts the admin password, or ``alive()`` says the server died."""
     engine = sa.create_engine(layout.postgres_url("postgres", admin=True), future=True)
     deadline = time.monotonic() + seconds
     try:
@@ -89,7 +91,7 @@ def wait_until_ready(layout: Layout, seconds: float, alive: object = None) -> No
             except sa.exc.OperationalError as error:
                 if time.monotonic() > deadline:
                     raise PostgresError(f"PostgreSQL did not accept connections: {error}") from error
-                if callable(alive) and not alive():
+                if alive is not None and not alive():
                     raise PostgresError("PostgreSQL stopped while starting") from error
                 time.sleep(0.5)
     finally:
