@@ -24,9 +24,9 @@ export WEB_PORT           ?= 8000
 export WEB_HOST           ?= 127.0.0.1
 export ACTION_SERVER_URL  ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export BOT_ALLOWED_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
-export TRACKER_DB_DIALECT ?= sqlite
-export TRACKER_DB         ?= var/tracker.db
 export TRACKER_STORE_URL  ?= sqlite:///$(abspath var/tracker.db)
+export LOCK_STORE_URL     ?= memory://
+export PROXY_PORT         ?= 8080
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -36,7 +36,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10.13 2>/dev/null) && echo $$p/bin/python || command -v python3.10 || true)
 
 .PHONY: help install lock spacy train run test test-fast lint typecheck unit validate \
-        rasa-test bench-nlu bench bench-dashboard clean js-tools
+        rasa-test bench-nlu bench bench-dashboard clean js-tools run-scaled bench-scaled
 
 help:
 	@echo "make run        install, build and train if needed, start Rasa, actions and web"
@@ -46,6 +46,8 @@ help:
 	@echo "make bench      latency and throughput of the running stack vs a plain Rasa bot"
 	@echo "make bench-dashboard  staff dashboard page times at 1M turns (results in BENCHMARKS.md)"
 	@echo "make js-tools   install the browser tests' axe-core from tests/js (make test does this)"
+	@echo "make run-scaled PostgreSQL, Redis, two Rasa and action servers behind nginx on :8080"
+	@echo "make bench-scaled  load through nginx: one Rasa server against two"
 
 # ---- setup ---------------------------------------------------------------
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -92,6 +94,11 @@ run: train
 	@mkdir -p var
 	$(BIN)/honcho start -f Procfile
 
+# PostgreSQL, Redis, two Rasa servers, two action servers, web, ingestion and nginx on
+# loopback, data under var/scaled (created on first use); nginx on $(PROXY_PORT).
+run-scaled: train
+	$(BIN)/bot run-scaled --dir var/scaled --proxy-port $(PROXY_PORT)
+
 # ---- checks --------------------------------------------------------------
 lint: install
 	$(BIN)/ruff check bot actions tests bench
@@ -100,7 +107,7 @@ typecheck: install
 	$(BIN)/mypy bot actions
 
 unit: spacy
-	$(BIN)/pytest -m "not stack and not postgres" -q
+	$(BIN)/pytest -m "not stack and not postgres and not scaled" -q
 
 test-fast: lint typecheck unit
 
@@ -129,6 +136,10 @@ bench: train
 
 bench-dashboard: install
 	$(PY) -m bench.dashboard_speed --write BENCHMARKS.md
+
+# One Rasa server against two behind nginx, each pinned to a core (needs two cores).
+bench-scaled: train
+	$(PY) -m bench.scaled_load --write BENCHMARKS.md
 
 clean:
 	rm -rf build $(RESULTS) .pytest_cache .mypy_cache .ruff_cache

@@ -60,9 +60,8 @@ def stack_env(
         "ACTION_SERVER_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
         "BOT_ALLOWED_ORIGINS": f"http://127.0.0.1:{ports['web']}",
         # A fresh SQL tracker store and analytics database, as `make run` uses.
-        "TRACKER_DB_DIALECT": "sqlite",
-        "TRACKER_DB": str(data / "tracker.db"),
         "TRACKER_STORE_URL": f"sqlite:///{data / 'tracker.db'}",
+        "LOCK_STORE_URL": "memory://",
         "DATABASE_URL": f"sqlite:///{data / 'analytics.db'}",
         "ANALYTICS_SECRET": secret,
         **(extra or {}),

@@ -11,6 +11,7 @@ import typer
 
 from bot.analytics import commands
 from bot.knowledge import KnowledgeBaseError, load_knowledge_base
+from bot.scaled.cli import nginx_config, run_scaled
 from bot.web.staff import commands as staff_commands
 
 app = typer.Typer(help="Tools for the SME cyber guidance assistant.", no_args_is_help=True)
@@ -164,6 +165,8 @@ app.command("report")(commands.report)
 app.command("export")(commands.export)
 app.command("demo-data")(commands.demo_data)
 app.add_typer(staff_commands.app, name="staff")
+app.command("run-scaled")(run_scaled)
+app.command("nginx-config")(nginx_config)
 
 
 if __name__ == "__main__":
