@@ -119,4 +119,4 @@ def table_rows(url: str, table: str, exclude: tuple[str, ...] = ("id",)) -> list
 
 
 ANALYTICS_TABLES = ("visitors", "conversations", "turns", "plan_items", "commitments", "feedback",
-                    "ingest_state")
+                    "ingest_state", "check_runs")

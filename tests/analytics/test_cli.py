@@ -23,7 +23,7 @@ def test_migrate_ingest_and_purge(tmp_path: Path, tracker_url: str, monkeypatch:
 
     migrated = runner.invoke(app, ["migrate"])
     assert migrated.exit_code == 0, migrated.output
-    assert "revision 0001 (from an empty database)" in migrated.stdout
+    assert "revision 0002 (from an empty database)" in migrated.stdout
     assert "already up to date" in runner.invoke(app, ["migrate"]).stdout
 
     ingested = runner.invoke(app, ["ingest", "--batch-size", "2"])

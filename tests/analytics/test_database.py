@@ -52,7 +52,7 @@ def test_migrated_schema_matches_the_models(analytics_url: str) -> None:
                                                                "compare_server_default": True})
         assert compare_metadata(context, Base.metadata) == []
     engine.dispose()
-    assert database.current_revision(analytics_url) == "0001"
+    assert database.current_revision(analytics_url) == "0002"
 
 
 def test_migrations_are_repeatable_and_reversible(backend: Backend) -> None:
@@ -65,7 +65,7 @@ def test_migrations_are_repeatable_and_reversible(backend: Backend) -> None:
     engine = database.create_engine(url)
     assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
     database.upgrade(url)
-    assert database.current_revision(url) == "0001"
+    assert database.current_revision(url) == "0002"
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
