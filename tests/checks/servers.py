@@ -8,6 +8,7 @@ import contextlib
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,7 @@ class Route:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b"<html><head><title>Shop</title></head><body>Hello</body></html>"
+    delay: float = 0.0  # seconds to wait before answering
 
 
 GOOD_HEADERS = {
@@ -43,10 +45,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         tls = isinstance(self.connection, ssl.SSLSocket)
         self.server.requests.append(("https" if tls else "http", self.path))
+        if self.headers.get("Cookie"):
+            self.server.cookies_seen.append(self.headers["Cookie"])
         if not tls and self.server.redirect_http:
             self._send(Route(301, {"Location": f"https://{self.headers['Host']}{self.path}"}, b""))
             return
         route = self.server.routes.get(self.path.split("?")[0], Route(404, {}, b"not found"))
+        time.sleep(route.delay)
         self._send(route)
 
     def _send(self, route: Route) -> None:
@@ -71,6 +76,7 @@ class WebServer(ThreadingHTTPServer):
         self.routes: dict[str, Route] = {"/": Route(headers=dict(GOOD_HEADERS))}
         self.redirect_http = True
         self.requests: list[tuple[str, str]] = []
+        self.cookies_seen: list[str] = []
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
 
