@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -312,15 +313,20 @@ class ValidateProfileForm(Action):
         return events
 
 
-def _run_check(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str) -> List[EventType]:
-    """Check the address in the message, or ask for one and remember which check to run."""
+async def _run_check(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str) -> List[EventType]:
+    """Check the address in the message, or ask for one and remember which check to run.
+
+    The check blocks on the network for up to its time limit, so it runs in a worker
+    thread: other conversations' actions carry on meanwhile.
+    """
     entities = [str(e.get("value")) for e in tracker.latest_message.get("entities") or []
                 if e.get("entity") == "web_address" and e.get("value")]
     address = checks.address_in(kind, _text(tracker), entities)
     if address is None:
         _send(dispatcher, check_reply.ask_for_address(kind))
         return [SlotSet("pending_check", kind)]
-    result = checks.run_check(kind, tracker.sender_id, address)
+    result = await asyncio.get_running_loop().run_in_executor(
+        None, checks.run_check, kind, tracker.sender_id, address)
     reply = check_reply.check_reply(_kb(), result, _profile(tracker))
     _send(dispatcher, reply)
     events: List[EventType] = [SlotSet("pending_check", None)]
@@ -337,7 +343,7 @@ class ActionCheckWebsite(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        return _run_check(dispatcher, tracker, "website")
+        return await _run_check(dispatcher, tracker, "website")
 
 
 class ActionCheckEmailDomain(Action):
@@ -347,7 +353,7 @@ class ActionCheckEmailDomain(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        return _run_check(dispatcher, tracker, "email_domain")
+        return await _run_check(dispatcher, tracker, "email_domain")
 
 
 class ActionCheckGivenAddress(Action):
@@ -362,4 +368,4 @@ class ActionCheckGivenAddress(Action):
         pending = tracker.get_slot("pending_check")
         if pending not in checks.KINDS:
             pending = "email_domain" if "@" in _text(tracker) else "website"
-        return _run_check(dispatcher, tracker, str(pending))
+        return await _run_check(dispatcher, tracker, str(pending))
