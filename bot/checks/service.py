@@ -21,13 +21,17 @@ def gate() -> CheckGate:
 
 
 def address_in(kind: str, text: str, entities: list[str] | None = None) -> str | None:
-    """The address to check: an extracted entity if it parses, else one found in the text."""
+    """The address to check: one found in the text, else in an extracted entity.
+
+    The text comes first because the pattern takes the whole address, where a learned
+    entity can stop short of a port or a path.
+    """
     finder = find_email_domain if kind == "email_domain" else find_address
-    for value in entities or []:
+    for value in [text, *(entities or [])]:
         found = finder(value)
         if found:
             return found
-    return finder(text)
+    return None
 
 
 def _target_key(kind: str, address: str) -> str:
