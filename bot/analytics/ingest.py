@@ -173,6 +173,7 @@ class IngestReport:
         return (f"{self.events} events up to id {self.last_event_id}: {self.turns} turns, "
                 f"{self.conversations} new conversations, {self.plan_items} plan items, "
                 f"{self.commitments} commitment changes, {self.feedback} feedback, "
+                f"{self.checks} checks, "
                 f"{self.skipped} skipped")
 
 
