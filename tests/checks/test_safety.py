@@ -104,8 +104,8 @@ def test_a_redirect_to_a_refused_address_is_refused(web_server: StartServer, loc
 
 
 @pytest.mark.parametrize("form", [
-    "127.0.0.1", "2130706433", "0177.0.0.1", "0x7f.0.0.1", "[::ffff:127.0.0.1]", "localhost",
-    "loopback.test",
+    "127.0.0.1", "2130706433", "0177.0.0.1", "0x7f.0.0.1", "[::ffff:127.0.0.1]", "[::1]",
+    "localhost", "localhost.", "loopback.test", "v6loop.test",
 ])
 def test_a_redirect_to_loopback_is_refused_when_only_another_address_is_allowed(
     web_server: StartServer, monkeypatch: pytest.MonkeyPatch, ca_bundle: str, dns_server: object,
