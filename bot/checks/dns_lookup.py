@@ -1,9 +1,10 @@
 """Which DNS server the checks ask.
 
-By default the system's: dnspython's resolver for the email records, and getaddrinfo (as
-requests would use) for web hosts. ``BOT_CHECKS_DNS_SERVER`` (``host`` or ``host:port``)
-sends every lookup of both checks to that one server instead; the tests point it at their
-own DNS server on loopback.
+Both checks look names up with dnspython, which has a time limit (``getaddrinfo`` has none
+we can set), using the system's resolver settings. ``BOT_CHECKS_DNS_SERVER`` (``host`` or
+``host:port``) sends every lookup of both checks to that one server instead; the tests
+point it at their own DNS server on loopback. Names from ``/etc/hosts`` are not used, so
+a local alias cannot point a check at a private machine.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import dns.exception
 import dns.resolver
 
-from bot.checks.address_policy import Resolver, system_resolve
+from bot.checks.address_policy import Resolver
 
 DNS_SERVER_ENV = "BOT_CHECKS_DNS_SERVER"
 DNS_SECONDS = 5.0
@@ -47,7 +48,10 @@ def dns_resolver() -> dns.resolver.Resolver:
 
 
 def _dns_resolve(host: str, port: int) -> list[str]:
-    resolver = dns_resolver()
+    try:
+        resolver = dns_resolver()
+    except dns.exception.DNSException:  # no resolver configuration on this machine
+        return []
     found: list[str] = []
     for record_type in ("A", "AAAA"):
         try:
@@ -59,4 +63,4 @@ def _dns_resolve(host: str, port: int) -> list[str]:
 
 def host_resolver() -> Resolver:
     """How the website check turns a host name into addresses."""
-    return _dns_resolve if configured_server() else system_resolve
+    return _dns_resolve
