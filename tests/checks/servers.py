@@ -162,11 +162,19 @@ ZONE: dict[tuple[str, str], list[Any]] = {
 }
 
 
+class _QuietLogger:
+    """dnslib logs every query to stdout by default; the tests have no use for it."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
 class DnsServer:
     """A UDP DNS server on a free loopback port."""
 
     def __init__(self, records: dict[tuple[str, str], list[Any]] | None = None) -> None:
-        self.server = DNSServer(ZoneResolver(records or ZONE), address="127.0.0.1", port=0)
+        self.server = DNSServer(ZoneResolver(records or ZONE), address="127.0.0.1", port=0,
+                                logger=_QuietLogger())
         self.server.start_thread()
 
     @property
