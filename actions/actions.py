@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -9,6 +10,8 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import replies
+from bot.checks import reply as check_reply
+from bot.checks import service as checks
 from bot.extraction import extract_facts
 from bot.knowledge import TOPIC_IDS, KnowledgeBase, default_knowledge_base
 from bot.profile import (
@@ -308,3 +311,61 @@ class ValidateProfileForm(Action):
                 # Nothing usable: keep the slot empty so the form asks again.
                 events.append(SlotSet(requested, None))
         return events
+
+
+async def _run_check(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str) -> List[EventType]:
+    """Check the address in the message, or ask for one and remember which check to run.
+
+    The check blocks on the network for up to its time limit, so it runs in a worker
+    thread: other conversations' actions carry on meanwhile.
+    """
+    entities = [str(e.get("value")) for e in tracker.latest_message.get("entities") or []
+                if e.get("entity") == "web_address" and e.get("value")]
+    address = checks.address_in(kind, _text(tracker), entities)
+    if address is None:
+        _send(dispatcher, check_reply.ask_for_address(kind))
+        return [SlotSet("pending_check", kind)]
+    result = await asyncio.get_running_loop().run_in_executor(
+        None, checks.run_check, kind, tracker.sender_id, address)
+    reply = check_reply.check_reply(_kb(), result, _profile(tracker))
+    _send(dispatcher, reply)
+    events: List[EventType] = [SlotSet("pending_check", None)]
+    if reply.offered:
+        events += [SlotSet("last_topic", reply.topic), SlotSet("shown_actions", reply.offered),
+                   SlotSet("offered_actions", reply.offered)]
+    return events
+
+
+class ActionCheckWebsite(Action):
+    def name(self) -> str:
+        return "action_check_website"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        return await _run_check(dispatcher, tracker, "website")
+
+
+class ActionCheckEmailDomain(Action):
+    def name(self) -> str:
+        return "action_check_email_domain"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        return await _run_check(dispatcher, tracker, "email_domain")
+
+
+class ActionCheckGivenAddress(Action):
+    """An address on its own: run the check that asked for it, else the website check."""
+
+    def name(self) -> str:
+        return "action_check_given_address"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        pending = tracker.get_slot("pending_check")
+        if pending not in checks.KINDS:
+            pending = "email_domain" if "@" in _text(tracker) else "website"
+        return await _run_check(dispatcher, tracker, str(pending))

@@ -6,7 +6,8 @@ widget, the analytics and the tests rely on is kept here:
 * a guidance reply carries ``custom.topic`` (a topic id);
 * an action-plan reply carries ``custom.plan``: ``[{"topic", "action", "title"}]``
   in priority order;
-* replies that are not guidance carry no topic.
+* replies that are not guidance carry no topic;
+* a website or email-domain check reply carries ``custom.check`` (``bot/checks/reply.py``).
 """
 
 from __future__ import annotations

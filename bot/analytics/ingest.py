@@ -20,6 +20,9 @@ It only ever SELECTs from the tracker store. How each event becomes rows, in one
   the preceding turn's topics, ``custom.plan`` gives plan items, ``custom.commitment``
   opens a commitment (one per visitor and action) and ``custom.done`` marks it done
   (creating it if the visitor never said they would do it; a done one stays done).
+  ``custom.check`` records a website or email-domain check in ``check_runs``: its kind,
+  outcome and each finding's id and status. The checked address is never stored, and web
+  addresses and domains in user turns are masked as ``[WEB_ADDRESS]``.
 * Intent and entity names that are not identifiers (users can type ``/anything``) are
   not stored; profile values outside the profile's vocabulary are left blank.
 * Anything malformed (bad JSON, missing or wrong-typed fields, unknown event type) is
@@ -68,11 +71,21 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session
 
+from bot.checks.addresses import mask_addresses
 from bot.privacy.pseudonyms import Pseudonyms
 from bot.privacy.redaction import redact
 from bot.profile import ATTRIBUTE_VALUES, QUESTION_ORDER, parse_value
 from bot.storage.database import create_engine, describe, tracker_engine
-from bot.storage.models import Commitment, Conversation, Feedback, IngestState, PlanItem, Turn, Visitor
+from bot.storage.models import (
+    CheckRun,
+    Commitment,
+    Conversation,
+    Feedback,
+    IngestState,
+    PlanItem,
+    Turn,
+    Visitor,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +159,7 @@ class IngestReport:
     plan_items: int = 0
     commitments: int = 0  # commitments opened or changed
     feedback: int = 0
+    checks: int = 0  # website and email-domain checks recorded
     batches: int = 0
     last_event_id: int = 0
 
@@ -159,6 +173,7 @@ class IngestReport:
         return (f"{self.events} events up to id {self.last_event_id}: {self.turns} turns, "
                 f"{self.conversations} new conversations, {self.plan_items} plan items, "
                 f"{self.commitments} commitment changes, {self.feedback} feedback, "
+                f"{self.checks} checks, "
                 f"{self.skipped} skipped")
 
 
@@ -176,11 +191,21 @@ class UserTurn:
 
 
 @dataclass(frozen=True)
+class CheckSummary:
+    """A website or email-domain check's outcome categories (``custom.check``), no address."""
+
+    kind: str
+    outcome: str
+    findings: tuple[tuple[str, str], ...]  # (finding id, status)
+
+
+@dataclass(frozen=True)
 class BotReply:
     topic: str | None
     plan: tuple[tuple[str, str], ...]
     commitment: tuple[str, str] | None
     done: tuple[str, str] | None
+    check: CheckSummary | None = None
 
 
 @dataclass(frozen=True)
@@ -286,7 +311,8 @@ def _user(data: dict[str, Any]) -> UserTurn:
                        if e.get("entity") == "action_id" and isinstance(e.get("value"), str))
     text = _optional_str(data, "text", "text")
     return UserTurn(
-        text=redact(_clean(text)).text if text is not None else None,
+        # Web addresses and domains identify a business (the checks ask for them): masked too.
+        text=mask_addresses(redact(_clean(text)).text) if text is not None else None,
         intent=_safe_name(intent.get("name")),
         confidence=float(confidence) if confidence is not None else None,
         entity_types=tuple(types),
@@ -316,7 +342,31 @@ def _bot(data: dict[str, Any]) -> BotReply:
         commitment=_key_pair(custom["commitment"], "custom.commitment") if custom.get("commitment")
         else None,
         done=_key_pair(custom["done"], "custom.done") if custom.get("done") else None,
+        check=_check(custom["check"]) if custom.get("check") else None,
     )
+
+
+CHECK_KINDS = frozenset({"website", "email_domain"})
+CHECK_OUTCOMES = frozenset({"checked", "refused", "unreachable", "rate_limited"})
+CHECK_STATUSES = frozenset({"pass", "warning", "fail"})
+
+
+def _check(value: Any) -> CheckSummary:
+    """``custom.check`` (bot/checks/reply.py): kind, outcome and each finding's id and status."""
+    if not isinstance(value, dict):
+        raise Malformed("custom.check is not an object")
+    kind, outcome, findings = value.get("kind"), value.get("outcome"), value.get("findings") or []
+    if kind not in CHECK_KINDS or outcome not in CHECK_OUTCOMES or not isinstance(findings, list):
+        raise Malformed("custom.check has an unknown kind or outcome")
+    pairs: list[tuple[str, str]] = []
+    for finding in findings:
+        if not isinstance(finding, dict) or finding.get("status") not in CHECK_STATUSES:
+            raise Malformed("a custom.check finding has no valid status")
+        name = _safe_name(finding.get("id"), 32)
+        if name is None:
+            raise Malformed("a custom.check finding has no valid id")
+        pairs.append((name, str(finding["status"])))
+    return CheckSummary(str(kind), str(outcome), tuple(pairs))
 
 
 def parse(row: Any) -> Event:
@@ -575,10 +625,24 @@ class _Writer:
             self.report.plan_items += 1
         if reply.plan:
             conversation.got_plan = True
+        if reply.check:
+            self.check_run(state, conversation, event, reply.check)
         if reply.commitment:
             self.commit(state, conversation, event, *reply.commitment)
         if reply.done:
             self.done(state, conversation, event, *reply.done)
+
+    def check_run(self, state: _Sender, conversation: Conversation, event: Event,
+                  check: CheckSummary) -> None:
+        statuses = [status for _, status in check.findings]
+        self.session.add(CheckRun(
+            event_id=event.id, conversation_key=conversation.conversation_key,
+            visitor_key=state.visitor_key, at=event.at, week=monday(event.at), kind=check.kind,
+            outcome=check.outcome, passes=statuses.count("pass"),
+            warnings=statuses.count("warning"), fails=statuses.count("fail"),
+            findings=_join([f"{name}:{status}" for name, status in check.findings]),
+        ))
+        self.report.checks += 1
 
     def commit(self, state: _Sender, conversation: Conversation, event: Event, topic: str,
                action: str) -> None:

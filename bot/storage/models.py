@@ -223,3 +223,20 @@ Index("ix_plan_items_dashboard", PlanItem.at, PlanItem.topic, PlanItem.action, P
       PlanItem.nation)
 Index("ix_commitments_dashboard", Commitment.committed_at, Commitment.topic, Commitment.action,
       Commitment.status, Commitment.size, Commitment.sector, Commitment.nation)
+class CheckRun(Base):
+    """A website or email-domain check that ran: its outcome categories, never the address."""
+
+    __tablename__ = "check_runs"
+
+    id = Column(Integer, primary_key=True)
+    event_id = Column(Integer, nullable=False, unique=True)
+    conversation_key = Column(KEY, nullable=False, index=True)
+    visitor_key = Column(KEY, nullable=False)
+    at = Column(DateTime, nullable=False)
+    week = Column(Date, nullable=False, index=True)
+    kind = Column(String(16), nullable=False)  # website, email_domain
+    outcome = Column(String(16), nullable=False)  # checked, refused, unreachable, rate_limited
+    passes = Column(Integer, nullable=False, default=0)
+    warnings = Column(Integer, nullable=False, default=0)
+    fails = Column(Integer, nullable=False, default=0)
+    findings = Column(String(255))  # "https:pass,hsts:warning,..."

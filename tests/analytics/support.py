@@ -119,7 +119,7 @@ def table_rows(url: str, table: str, exclude: tuple[str, ...] = ("id",)) -> list
 
 
 ANALYTICS_TABLES = ("visitors", "conversations", "turns", "plan_items", "commitments", "feedback",
-                    "ingest_state")
+                    "ingest_state", "check_runs")
 
 
 def head_revision() -> str:
