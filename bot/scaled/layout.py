@@ -133,6 +133,8 @@ class Layout:
             "DATABASE_URL": self.analytics_url,
             "ACTION_SERVER_URL": self.action_server_url,
             "BOT_ALLOWED_ORIGINS": " ".join(origins),
+            # The demo page's widget reaches Rasa through the proxy, on the page's own origin.
+            "BOT_PUBLIC_URL": os.environ.get("BOT_PUBLIC_URL") or self.proxy_url,
             "WEB_HOST": LOOPBACK,
             "WEB_PORT": str(self.web_port),
             "RASA_TELEMETRY_ENABLED": "false",

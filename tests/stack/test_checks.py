@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page, expect
 
 from bot.privacy.pseudonyms import visitor_key
+from tests.browser import screenshot
 from tests.checks.servers import GOOD_HEADERS, DnsServer, Route, TestCA, WebServer
 from tests.stack.conftest import STACK_SECRET, Stack, customs, start_stack, stop_stack, texts, topics
+from tests.widget.conftest import open_widget, say
 
 
 @dataclass
@@ -137,3 +140,18 @@ def test_analytics_record_the_check_but_never_the_address(checks: ChecksStack) -
     with sqlite3.connect(checks.stack.data / "analytics.db") as db:
         dump = "\n".join(db.iterdump())
     assert f"127.0.0.1:{checks.site.port}" not in dump and "good.test" not in dump
+
+
+def test_both_checks_in_the_chat_widget(checks: ChecksStack, page: Page) -> None:
+    """An owner asks for both checks through the widget on the demo page, in Chromium."""
+    open_widget(page, checks.stack.web + "/")
+    reply = say(page, f"can you check my website https://127.0.0.1:{checks.site.port}")
+    expect(reply).to_contain_text("Worth fixing: The site reveals its software in the Server header")
+    # Findings arrive as "- " lines and show as a real bullet list, not as raw text.
+    expect(reply.locator("li").filter(has_text="Server header")).not_to_have_count(0)
+    screenshot(page, "widget-website-check")
+
+    reply = say(page, "is our email domain weak.test set up properly?")
+    expect(reply).to_contain_text("+all")
+    expect(reply).to_contain_text("can't check DKIM")
+    screenshot(page, "widget-email-check")
