@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 
-def _int(name: str, default: int) -> int:
+def positive_int(name: str, default: int) -> int:
+    """A positive whole number from the environment, or ``default``; a clear error otherwise."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -20,11 +21,11 @@ def _int(name: str, default: int) -> int:
 
 def max_message_chars() -> int:
     """Longest message the assistant reads; longer ones get a polite refusal."""
-    return _int("BOT_MAX_MESSAGE_CHARS", 1000)
+    return positive_int("BOT_MAX_MESSAGE_CHARS", 1000)
 
 
 def web_port() -> int:
-    return _int("WEB_PORT", 8000)
+    return positive_int("WEB_PORT", 8000)
 
 
 def web_host() -> str:
@@ -33,14 +34,14 @@ def web_host() -> str:
 
 def retention_days() -> int:
     """Days that raw conversation events and message texts are kept (counts are kept for good)."""
-    return _int("RETENTION_DAYS", 90)
+    return positive_int("RETENTION_DAYS", 90)
 
 
 def bot_public_url() -> str:
     """Where a visitor's browser reaches the Rasa server (the chat widget on the demo page calls it)."""
     raw = os.environ.get("BOT_PUBLIC_URL", "").strip().rstrip("/")
     if not raw:
-        return f"http://127.0.0.1:{_int('RASA_PORT', 5005)}"
+        return f"http://127.0.0.1:{positive_int('RASA_PORT', 5005)}"
     if not raw.startswith(("http://", "https://")):
         raise ValueError(f"BOT_PUBLIC_URL must start with http:// or https://, got {raw!r}")
     return raw

@@ -5,40 +5,29 @@ from __future__ import annotations
 import os
 from typing import Literal
 
+from bot.settings import positive_int
+
 CookieSecure = Literal["auto", "always", "never"]
-
-
-def _positive_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as error:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from error
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {value}")
-    return value
 
 
 def lockout_attempts() -> int:
     """Wrong passwords in a row that lock an account (and any unknown username)."""
-    return _positive_int("STAFF_LOCKOUT_ATTEMPTS", 10)
+    return positive_int("STAFF_LOCKOUT_ATTEMPTS", 10)
 
 
 def lockout_minutes() -> int:
     """How long a lock lasts; failures older than this are forgotten."""
-    return _positive_int("STAFF_LOCKOUT_MINUTES", 15)
+    return positive_int("STAFF_LOCKOUT_MINUTES", 15)
 
 
 def session_idle_minutes() -> int:
     """A session not used for this long ends."""
-    return _positive_int("STAFF_SESSION_IDLE_MINUTES", 60)
+    return positive_int("STAFF_SESSION_IDLE_MINUTES", 60)
 
 
 def session_max_hours() -> int:
     """A session ends this long after sign-in however active it is."""
-    return _positive_int("STAFF_SESSION_MAX_HOURS", 12)
+    return positive_int("STAFF_SESSION_MAX_HOURS", 12)
 
 
 def cookie_secure() -> CookieSecure:
@@ -53,4 +42,4 @@ def cookie_secure() -> CookieSecure:
 
 def unanswered_limit() -> int:
     """How many of the newest unanswered questions the Unanswered page groups."""
-    return _positive_int("STAFF_UNANSWERED_LIMIT", 1000)
+    return positive_int("STAFF_UNANSWERED_LIMIT", 1000)
