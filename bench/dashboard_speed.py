@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import re
@@ -35,21 +34,9 @@ from urllib.parse import urlencode
 import requests
 
 from bench import report_file
-from bench.metrics_scale import (
-    DATA_CODE,
-    DATA_END,
-    OUT_DIR,
-    ROLLUP_CODE,
-    SEED,
-    WEEKS,
-    _fingerprint,
-    scenarios,
-)
+from bench.metrics_scale import DATA_END, SEED, WEEKS, scenarios, sqlite_dataset
 from bench.procs import free_port, stop_group
-from bot.analytics import demo_data
 from bot.analytics.filters import Filters
-from bot.analytics.refresh import refresh_rollups
-from bot.storage.database import create_engine, upgrade
 from bot.web.staff import accounts
 
 START, END = "<!-- dashboard:start -->", "<!-- dashboard:end -->"
@@ -93,30 +80,9 @@ class Timing:
 
 
 def prepare(turns: int) -> tuple[Path, str]:
-    """The metric-scale database of ``turns`` turns, reused or generated; migrated and refreshed."""
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    path = OUT_DIR / f"turns-{turns}.db"
-    params_file = path.with_suffix(".json")
-    wanted = {"turns": turns, "seed": SEED, "weeks": WEEKS, "end": DATA_END.isoformat(),
-              "data_code": _fingerprint(DATA_CODE)}
-    recorded = json.loads(params_file.read_text()) if params_file.exists() else {}
-    reuse = path.exists() and {k: recorded.get(k) for k in wanted} == wanted
-    engine = create_engine(f"sqlite:///{path}")
-    started = time.perf_counter()
+    """The metric-scale database of ``turns`` turns (reused or generated), with an admin login."""
+    path, engine, how = sqlite_dataset(turns)
     try:
-        if reuse:
-            upgrade(engine)
-            with engine.begin() as connection:
-                refresh_rollups(connection, full=recorded.get("rollup_code") != _fingerprint(ROLLUP_CODE))
-            how = f"reused, migrated and rollups refreshed in {time.perf_counter() - started:.1f} s"
-        else:
-            for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                stale.unlink(missing_ok=True)
-            upgrade(engine)
-            summary = demo_data.generate(engine, turns=turns, seed=SEED, weeks=WEEKS, end=DATA_END,
-                                         progress=True)
-            how = f"generated {summary.turns:,} turns in {time.perf_counter() - started:.0f} s"
-        params_file.write_text(json.dumps({**wanted, "rollup_code": _fingerprint(ROLLUP_CODE)}, indent=2))
         with engine.begin() as connection:
             now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
             if accounts.find(connection, USER) is None:
@@ -221,9 +187,8 @@ def markdown(results: dict[str, list[Timing]], turns: int, database: str, prepar
         "The real web process (`bot web`, one worker) served each page to a signed-in admin; server time is "
         "the dashboard's `Server-Timing` (request in to response out: queries and template), client time "
         f"adds HTTP on loopback. Median of {runs} requests after one warm-up, in milliseconds (maximum in "
-        "brackets). The machine is shared with other work that was running at the same time "
-        f"(load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start), so figures vary "
-        "from run to run.", "",
+        f"brackets). Load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start. "
+        + report_file.machine_load_note(load[0], os.cpu_count()), "",
         "Scenarios: " + "; ".join(f"*{n}*: {f.start} to {f.end}" + "".join(
             f", {d} {v}" for d in ("size", "sector", "nation") if (v := f.segment(d)) is not None)
             for n, f in scenarios().items()) + ".", "",

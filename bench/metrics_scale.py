@@ -125,7 +125,12 @@ def _generate(engine: Engine, turns: int) -> str:
             f"{time.perf_counter() - started:.0f} s")
 
 
-def _sqlite(turns: int, runs: int) -> Measured:
+def sqlite_dataset(turns: int) -> tuple[Path, Engine, str]:
+    """The SQLite database of ``turns`` synthetic turns: reused when its parameters match, else made.
+
+    A reused database is migrated and its rollups refreshed, so it serves every benchmark that
+    reads it (this one and the dashboard's). Returns its path, an engine and how it was prepared.
+    """
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     path = OUT_DIR / f"turns-{turns}.db"
     params_file = path.with_suffix(".json")
@@ -138,16 +143,24 @@ def _sqlite(turns: int, runs: int) -> Measured:
             stale.unlink(missing_ok=True)
     engine = create_engine(f"sqlite:///{path}")
     try:
+        started = time.perf_counter()
+        upgrade(engine)
         if reuse:
-            rollup_code = _fingerprint(ROLLUP_CODE)
-            started = time.perf_counter()
             with engine.begin() as connection:
-                refresh_rollups(connection, full=recorded.get("rollup_code") != rollup_code)
-            prepared = f"reused; rollups refreshed in {time.perf_counter() - started:.1f} s"
+                refresh_rollups(connection, full=recorded.get("rollup_code") != _fingerprint(ROLLUP_CODE))
+            prepared = f"reused, migrated and rollups refreshed in {time.perf_counter() - started:.1f} s"
         else:
-            upgrade(engine)
             prepared = _generate(engine, turns)
         params_file.write_text(json.dumps({**wanted, "rollup_code": _fingerprint(ROLLUP_CODE)}, indent=2))
+    except BaseException:
+        engine.dispose()
+        raise
+    return path, engine, prepared
+
+
+def _sqlite(turns: int, runs: int) -> Measured:
+    path, engine, prepared = sqlite_dataset(turns)
+    try:
         measured = Measured(turns, f"SQLite {sqlite3.sqlite_version}, {path.stat().st_size / 2**20:,.0f} MiB",
                             prepared)
         _measure(engine, runs, measured)

@@ -19,3 +19,11 @@ def write_section(path: Path, section: str, start: str, end: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     path.write_text(text)
+
+
+def machine_load_note(load1: float, cpus: int | None) -> str:
+    """Say whether other work was running when a benchmark started, from the 1-minute load."""
+    if load1 > 0.5 * (cpus or 1):
+        return ("**Other work was running on the machine when this started, so the figures are lower "
+                "than the machine can give; rerun on an idle machine.**")
+    return "The machine was otherwise idle when this started."

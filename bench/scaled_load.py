@@ -280,8 +280,7 @@ def markdown(results: dict[int, list[Step]], lost: dict[int, tuple[int, int]],
         "",
         f"Measured {dt.date.today():%Y-%m-%d} with `make bench-scaled` (`{command}`) on "
         f"{cpus} CPUs ({cpu_model}{memory}). Load average when it started: {load_before}. "
-        "**The machine was shared with other work while this ran, so the figures are a "
-        "check that the benchmark works, not a capacity figure; rerun on an idle machine.**",
+        + report_file.machine_load_note(float(load_before.split()[0]), cpus),
         "",
         "Each configuration is `bot run-scaled` (PostgreSQL tracker store, Redis lock store, "
         "two action servers, web, ingestion, nginx in front) with one or two Rasa servers, each "
