@@ -149,6 +149,21 @@ def stop_group(pgid: int, grace: float) -> None:
         signal_group(pgid, signal.SIGKILL)
 
 
+def interrupt(process: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Ctrl-C a child started in its own session, as a user would; SIGKILL its group if it
+    has not stopped within ``timeout`` seconds. Returns whether it stopped by itself."""
+    if process.poll() is not None:
+        return True
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return False
+    return True
+
+
 # ---- services --------------------------------------------------------------
 
 @dataclass

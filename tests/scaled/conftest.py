@@ -7,9 +7,7 @@ nginx, all on free loopback ports with their data in a temporary directory.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,7 +21,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from bench.procs import base_env, free_port
+from bench.procs import base_env, free_port, interrupt
 
 # A throwaway Redis server for the lock store tests.
 from tests.scaled.redis_server import redis_url  # noqa: F401
@@ -102,13 +100,7 @@ def start_scaled(name: str = "scaled", extra: list[str] | None = None) -> Scaled
 
 def stop_scaled(process: subprocess.Popen[bytes], root: Path, timeout: float = 120) -> int | None:
     """Ctrl-C, as a user would press it."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    interrupt(process, timeout)
     shutil.rmtree(root, ignore_errors=True)
     return process.returncode
 

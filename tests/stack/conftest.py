@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -16,7 +14,7 @@ from typing import Any, Callable, Iterator
 import pytest
 import requests
 
-from bench.procs import stack_env
+from bench.procs import interrupt, stack_env
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "sme-assistant.tar.gz"
@@ -98,15 +96,9 @@ def start_stack(
 
 
 def stop_stack(process: subprocess.Popen[bytes], timeout: float = 60) -> int:
-    """Ctrl-C, as a user would press it; returns the exit code."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            raise
+    """Ctrl-C, as a user would press it; returns the exit code (a stack that will not stop fails)."""
+    if not interrupt(process, timeout):
+        raise TimeoutError(f"the stack did not stop within {timeout:g} s of Ctrl-C")
     return process.returncode
 
 
