@@ -24,7 +24,6 @@ import platform
 import re
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ import requests
 
 from bench import report_file
 from bench.metrics_scale import DATA_END, SEED, WEEKS, scenarios, sqlite_dataset
-from bench.procs import free_port, stop_group
+from bench.procs import start_web
 from bot.analytics.filters import Filters
 from bot.web.staff import accounts
 
@@ -93,26 +92,6 @@ def prepare(turns: int) -> tuple[Path, str]:
     finally:
         engine.dispose()
     return path, how
-
-
-def start_web(path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "WEB_PORT": str(port), "WEB_HOST": "127.0.0.1"}
-    process = subprocess.Popen([str(BIN / "bot"), "web"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"bot web exited with {process.returncode}")
-        try:
-            if requests.get(f"{url}/health", timeout=2).status_code == 200:
-                return process, url
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    stop_group(process.pid, 20)
-    raise SystemExit("bot web did not start within 180 s")
 
 
 def sign_in(url: str) -> requests.Session:
@@ -219,11 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     path, prepared = prepare(args.turns)
     database = f"SQLite {sqlite3.sqlite_version}, {path.stat().st_size / 2**20:,.0f} MiB"
-    process, url = start_web(path)
+    web, url = start_web({**os.environ, "DATABASE_URL": f"sqlite:///{path}"})
     try:
         results = measure(path, url, args.runs)
     finally:
-        stop_group(process.pid, 20)
+        web.stop(grace=20)
     pages = {label for _, label in PAGES}
     failures = [f"{timing.label} ({name}) {timing.server:.0f} ms" for name, rows in results.items()
                 for timing in rows if timing.label in pages and timing.server >= LIMIT_MS]

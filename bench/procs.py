@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,15 +18,11 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.scaled.layout import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 LOG_DIR = ROOT / "build" / "bench-logs"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -177,9 +172,12 @@ class Service:
     child_groups: set[int] = field(default_factory=set)
 
     @classmethod
-    def start(cls, name: str, argv: list[str], cwd: Path, env: dict[str, str]) -> Service:
-        LOG_DIR.mkdir(parents=True, exist_ok=True)
-        log = LOG_DIR / f"{name}.log"
+    def start(cls, name: str, argv: list[str], cwd: Path, env: dict[str, str],
+              log: Path | None = None) -> Service:
+        """Start ``argv``; its output goes to ``log`` (default: build/bench-logs/<name>.log)."""
+        if log is None:
+            LOG_DIR.mkdir(parents=True, exist_ok=True)
+            log = LOG_DIR / f"{name}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL, start_new_session=True)
@@ -244,6 +242,20 @@ class Service:
             signal_group(self.process.pid, signal.SIGKILL)
         for pgid in sorted(self.child_groups):
             stop_group(pgid, grace=10)
+
+
+def start_web(env: dict[str, str], log: Path | None = None, startup: float = 180) -> tuple[Service, str]:
+    """``bot web`` with ``env`` on a free loopback port, once its /health answers; and its URL."""
+    port = free_port()
+    service = Service.start("web", [str(BIN / "bot"), "web"], ROOT,
+                            {**env, "WEB_HOST": "127.0.0.1", "WEB_PORT": str(port)}, log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        service.wait_for(f"{url}/health", time.monotonic() + startup)
+    except BaseException:
+        service.stop(grace=20)
+        raise
+    return service, url
 
 
 def label_for(commands: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,19 +13,13 @@ from typing import Any, Callable, Iterator
 import pytest
 import requests
 
-from bench.procs import interrupt, stack_env
+from bench.procs import free_port, interrupt, stack_env
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "sme-assistant.tar.gz"
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 240
 STACK_SECRET = "stack-test-secret"  # noqa: S105 - HMAC key for throwaway test data
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes], deadline: float) -> None:

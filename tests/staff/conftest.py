@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 import requests
+
+from bench import procs
+from bench.procs import Service
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,17 +30,11 @@ PASSWORD = "correct horse battery staple"  # noqa: S105 - throwaway test account
 ADMIN, ANALYST, LOCKED = "admin.ada", "analyst.alan", "lock.target"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Dashboard:
     url: str
     database: Path
-    process: subprocess.Popen[bytes]
+    process: Service
     log: Path
     env: dict[str, str]
 
@@ -93,36 +87,11 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         stop_web(process)
 
 
-def start_web(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
-    """``bot web`` with ``env`` on a new free port; waits until /health answers."""
-    port = free_port()
-    env = {**env, "WEB_PORT": str(port)}
-    with log.open("wb") as out:
-        process = subprocess.Popen([str(BIN / "bot"), "web"], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"bot web exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if requests.get(f"{url}/health", timeout=2).status_code == 200:
-                    return process, url, log
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"bot web did not answer in {STARTUP_SECONDS} s:\n{log.read_text()}")
-            time.sleep(0.5)
-    except BaseException:
-        stop_web(process)
-        raise
+def start_web(env: dict[str, str], log: Path) -> tuple[Service, str, Path]:
+    """``bot web`` with ``env`` on a new free port, once /health answers."""
+    service, url = procs.start_web(env, log, startup=STARTUP_SECONDS)
+    return service, url, log
 
 
-def stop_web(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+def stop_web(service: Service) -> None:
+    service.stop(grace=20)
