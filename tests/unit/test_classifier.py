@@ -1,0 +1,91 @@
+"""The project's intent classifier predicts exactly what Rasa's own does, without the copy."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+    CountVectorsFeaturizer,
+)
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlp.classifier import FastLogisticRegressionClassifier
+
+EXAMPLES = {
+    "ask_backups": ["how do I back up my files", "backup our laptops", "copy of our data offsite"],
+    "ask_phishing": ["is this email a scam", "spot a phishing email", "dodgy link in an email"],
+    "ask_passwords": ["set up two-step verification", "good passwords for staff", "password manager"],
+}
+UNSEEN = ["should we back up the till data", "an email asking me to click a link", "what is 2sv"]
+
+
+@pytest.fixture
+def trained(tmp_path):
+    """A tokenizer, a featurizer and a classifier trained on a few examples, as Rasa trains them."""
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    featurizer = CountVectorsFeaturizer.create(
+        CountVectorsFeaturizer.get_default_config(), storage, Resource("features"), context
+    )
+    data = TrainingData([Message.build(text=text, intent=intent)
+                         for intent, texts in EXAMPLES.items() for text in texts])
+    tokenizer.process_training_data(data)
+    featurizer.train(data)
+    featurizer.process_training_data(data)
+    config = FastLogisticRegressionClassifier.get_default_config()
+    resource = Resource("intents")
+    FastLogisticRegressionClassifier.create(config, storage, resource, context).train(data)
+
+    def featurized(text: str) -> Message:
+        message = Message.build(text=text)
+        tokenizer.process([message])
+        featurizer.process([message])
+        return message
+
+    return storage, resource, context, config, featurized
+
+
+def test_loaded_weights_need_no_copy_to_predict(trained):
+    storage, resource, context, config, _ = trained
+    ours = FastLogisticRegressionClassifier.load(config, storage, resource, context)
+    # X @ coef_.T takes the dense side as is only when coef_.T is C-ordered.
+    assert ours.clf.coef_.T.flags["C_CONTIGUOUS"]
+    rasas = LogisticRegressionClassifier.load(config, storage, resource, context)
+    assert not rasas.clf.coef_.T.flags["C_CONTIGUOUS"]
+
+
+def test_predictions_match_rasas_classifier(trained):
+    storage, resource, context, config, featurized = trained
+    ours = FastLogisticRegressionClassifier.load(config, storage, resource, context)
+    rasas = LogisticRegressionClassifier.load(config, storage, resource, context)
+    for text in UNSEEN:
+        message = featurized(text)
+        mine, theirs = ours.process([copy.deepcopy(message)])[0], rasas.process([message])[0]
+        assert mine.get("intent")["name"] == theirs.get("intent")["name"]
+        for got, expected in zip(mine.get("intent_ranking"), theirs.get("intent_ranking"),
+                                 strict=True):
+            assert got["name"] == expected["name"]
+            assert got["confidence"] == pytest.approx(expected["confidence"], abs=1e-12)
+
+
+def test_intents_learnt_from_examples(trained):
+    storage, resource, context, config, featurized = trained
+    ours = FastLogisticRegressionClassifier.load(config, storage, resource, context)
+    predicted = [ours.process([featurized(text)])[0].get("intent")["name"] for text in UNSEEN]
+    assert predicted == ["ask_backups", "ask_phishing", "ask_passwords"]
+
+
+def test_untrained_resource_loads_without_weights(tmp_path):
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = FastLogisticRegressionClassifier.get_default_config()
+    loaded = FastLogisticRegressionClassifier.load(config, storage, Resource("missing"), context)
+    assert not hasattr(loaded.clf, "coef_")
