@@ -104,7 +104,7 @@ lint: install
 	$(BIN)/ruff check bot actions tests bench
 
 typecheck: install
-	$(BIN)/mypy bot actions
+	$(BIN)/mypy bot actions bench
 
 unit: spacy
 	$(BIN)/pytest -m "not stack and not postgres and not scaled" -q
@@ -139,7 +139,7 @@ bench-dashboard: install
 
 # One Rasa server against two behind nginx, each pinned to a core (needs two cores).
 bench-scaled: train
-	$(PY) -m bench.scaled_load --users 30 40 50 60 70 80 --duration 40 --write BENCHMARKS.md
+	$(PY) -m bench.scaled_load --users 40 60 80 100 120 140 --duration 40 --write BENCHMARKS.md
 
 clean:
 	rm -rf build $(RESULTS) .pytest_cache .mypy_cache .ruff_cache

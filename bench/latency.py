@@ -34,7 +34,8 @@ from typing import Any, Iterator, Sequence
 import aiohttp
 
 from bench import report_file
-from bench.procs import BIN, LOG_DIR, ROOT, Service, base_env, free_port, stack_env
+from bench.procs import BIN, LOG_DIR, ROOT, Service, base_env, stack_env
+from bot.scaled.layout import free_port
 
 MODEL = ROOT / "models" / "sme-assistant.tar.gz"
 PLAIN_DIR = ROOT / "build" / "bench-plain-bot"

@@ -38,6 +38,8 @@ BIN = Path(sys.executable).parent
 NGINX = Path(os.environ.get("NGINX_BIN", "/usr/sbin/nginx"))
 REDIS = Path(os.environ.get("REDIS_BIN", "/usr/bin/redis-server"))
 STOP_GRACE_SECONDS = 30.0
+#: CPU niceness of ingestion and purging: below the servers that answer visitors.
+BACKGROUND_NICENESS = 10
 #: nginx's unprivileged worker user when we are root.
 NGINX_WORKER_USER = ("nobody", "nogroup")
 
@@ -222,8 +224,12 @@ class Supervisor:
             self.wait_for(f"rasa-{index + 1}", self.answers(url), deadline)
 
         # The Rasa servers have created the tracker store's table: ingestion can read it.
-        self.start(Child("ingest", [str(BIN / "bot"), "ingest", "--follow"], self._env()))
-        self.start(Child("purge", ["bash", "-c", "sleep 60; while true; do bot purge; sleep 86400; done"],
+        # Analytics can lag; replies cannot. Background work runs at a lower CPU priority,
+        # so under full load it waits for the Rasa servers and catches up afterwards.
+        self.start(Child("ingest", ["nice", "-n", str(BACKGROUND_NICENESS), str(BIN / "bot"),
+                                    "ingest", "--follow"], self._env()))
+        self.start(Child("purge", ["nice", "-n", str(BACKGROUND_NICENESS), "bash", "-c",
+                                   "sleep 60; while true; do bot purge; sleep 86400; done"],
                          self._env()))
 
         prefix = layout.nginx_prefix

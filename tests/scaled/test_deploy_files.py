@@ -92,3 +92,15 @@ def test_environment_example_sets_every_variable_endpoints_yml_reads():
     example = (UNITS / "sme-assistant.env.example").read_text()
     present = set(re.findall(r"^(\w+)=", example, flags=re.M))
     assert needed and needed <= present
+
+
+@pytest.mark.parametrize("unit", sorted(p.name for p in UNITS.glob("*.service")))
+def test_background_work_yields_the_cpu_to_the_servers(unit):
+    """Under full load analytics may lag, but replies must not wait for it."""
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.read(UNITS / unit)
+    niceness = int(parser["Service"].get("Nice", "0"))
+    if unit in ("sme-ingest.service", "sme-purge.service"):
+        assert niceness >= 10
+    else:
+        assert niceness == 0

@@ -155,6 +155,15 @@ def test_the_proxy_exposes_the_webhook_and_web_process_only(scaled):
     assert response.status_code in (404, 405)
 
 
+def test_ingestion_gives_way_to_the_servers_that_answer(scaled):
+    """Under full load the analytics record may lag behind, but replies must not wait."""
+    import os
+
+    assert os.getpriority(os.PRIO_PROCESS, scaled.pid("ingest")) == 10
+    for server in ("rasa-1", "rasa-2", "actions-1", "postgres", "nginx"):
+        assert os.getpriority(os.PRIO_PROCESS, scaled.pid(server)) == 0, server
+
+
 FAILOVER_SCRIPT = [
     "we're a small shop in Glasgow",
     "how do I back up our files?",
