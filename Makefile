@@ -139,7 +139,7 @@ bench-dashboard: install
 
 # One Rasa server against two behind nginx, each pinned to a core (needs two cores).
 bench-scaled: train
-	$(PY) -m bench.scaled_load --users 40 60 80 100 120 140 --duration 40 --write BENCHMARKS.md
+	$(PY) -m bench.scaled_load --users 60 80 90 100 110 120 130 140 --duration 40 --write BENCHMARKS.md
 
 clean:
 	rm -rf build $(RESULTS) .pytest_cache .mypy_cache .ruff_cache

@@ -268,7 +268,7 @@ def bound_by(step: Step) -> str:
     rasa_text = " and ".join(f"{name} {value:.0f}%" for name, value in sorted(rasa.items()))
     if rasa and min(rasa.values()) >= 85:
         return f"the Rasa servers, each near 100% of its core ({rasa_text})"
-    if step.machine_percent >= 90 * cpus:
+    if step.machine_percent >= 85 * cpus:
         return (f"CPU time: the machine's {cpus} cores were all busy ({step.machine_percent:.0f}%), "
                 f"the topology and load generator used {ours:.0f}% of that ({rasa_text}), the rest "
                 "was other work on the machine, so the Rasa servers waited for their cores")
