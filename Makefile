@@ -20,6 +20,7 @@ RESULTS     := results
 export RASA_PORT          ?= 5005
 export RASA_INTERFACE     ?= 127.0.0.1
 export ACTION_PORT        ?= 5055
+export ACTION_INTERFACE   ?= 127.0.0.1
 export WEB_PORT           ?= 8000
 export WEB_HOST           ?= 127.0.0.1
 export ACTION_SERVER_URL  ?= http://127.0.0.1:$(ACTION_PORT)/webhook

@@ -208,7 +208,7 @@ class Supervisor:
         for index, port in enumerate(layout.action_ports, start=1):
             self.start(Child(f"actions-{index}", [str(BIN / "rasa"), "run", "actions", "--port",
                                                   str(port), "--actions", "actions"],
-                             self._env(), essential=False))
+                             self._env(SANIC_HOST="127.0.0.1"), essential=False))
         self.start(Child("web", [str(BIN / "bot"), "web"], self._env()))
         for index in range(len(layout.rasa_ports)):
             self.start(Child(f"rasa-{index + 1}", self._rasa_command(index), self._env(),

@@ -15,6 +15,27 @@ def test_http_api_is_off_without_a_token(stack):
     assert tracker.status_code == 404
 
 
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses (hex, as the kernel lists them) of sockets listening on ``port``."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as rows:
+            next(rows)
+            for row in rows:
+                local, state = row.split()[1], row.split()[3]
+                address, _, hex_port = local.rpartition(":")
+                if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                    found.add(address)
+    return found
+
+
+def test_action_server_listens_on_loopback_only(stack):
+    """The action server trusts what it is sent; only the Rasa server may reach it."""
+    loopback = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1, ::1
+    addresses = _listening_addresses(stack.ports["actions"])
+    assert addresses and addresses <= loopback, addresses
+
+
 def test_rest_channel_health_and_cors(stack):
     allowed = f"http://127.0.0.1:{stack.ports['web']}"
     ok = requests.get(f"{stack.rasa}/webhooks/rest/", headers={"Origin": allowed}, timeout=10)
