@@ -1,6 +1,7 @@
 """Summarise `rasa test nlu` on the held-out split: macro-F1, out-of-scope recall, confusions.
 
     python -m bench.nlu_report --results results/nlu [--check] [--write BENCHMARKS.md]
+    python -m bench.nlu_report --results results/nlu-cv --cross-validation
 
 ``--check`` exits non-zero when a figure falls below the floors given by
 ``--min-macro-f1`` and ``--min-oos-recall`` (default: the targets), so `make test`
@@ -44,13 +45,26 @@ def summarise(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def markdown(summary: dict[str, Any]) -> str:
+HELD_OUT_HEADING = [
+    "## NLU on the held-out split",
+    "",
+    "Measured {today} with `make bench-nlu` "
+    "(`rasa test nlu --nlu tests/nlu/heldout.yml`; the split is never trained on).",
+]
+CROSS_VALIDATION_HEADING = [
+    "## NLU by 5-fold cross-validation of the training data",
+    "",
+    "Measured {today} with `make nlu-cv` (`rasa test nlu --nlu data/nlu --cross-validation`). "
+    "Use these figures, not the held-out split's, to decide which examples to add.",
+]
+
+
+def markdown(summary: dict[str, Any], cross_validation: bool = False) -> str:
+    heading = CROSS_VALIDATION_HEADING if cross_validation else HELD_OUT_HEADING
+    today = dt.date.today().isoformat()
     lines = [
         START,
-        "## NLU on the held-out split",
-        "",
-        f"Measured {dt.date.today().isoformat()} with `make bench-nlu` "
-        "(`rasa test nlu --nlu tests/nlu/heldout.yml`; the split is never trained on).",
+        *(line.format(today=today) for line in heading),
         "",
         "| measure | value | target |",
         "|---|---|---|",
@@ -59,7 +73,8 @@ def markdown(summary: dict[str, Any]) -> str:
         f"| out-of-scope recall | {summary['oos_recall']:.3f} | >= {MIN_OOS_RECALL} "
         f"({'met' if summary['oos_recall'] >= MIN_OOS_RECALL else 'not met'}) |",
         f"| weighted F1 | {summary['weighted_f1']:.3f} | |",
-        f"| held-out examples / intents | {summary['examples']} / {summary['intents']} | |",
+        f"| {'training' if cross_validation else 'held-out'} examples / intents "
+        f"| {summary['examples']} / {summary['intents']} | |",
         "",
         "Lowest F1: " + ", ".join(f"{name} {f1:.2f}" for f1, name in summary["worst"]),
         "",
@@ -86,13 +101,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-macro-f1", type=float, default=MIN_MACRO_F1)
     parser.add_argument("--min-oos-recall", type=float, default=MIN_OOS_RECALL)
     parser.add_argument("--write", type=Path, help="update this markdown file's NLU section")
+    parser.add_argument("--cross-validation", action="store_true",
+                        help="the results are from `rasa test nlu --cross-validation` (print only)")
     args = parser.parse_args(argv)
     report_file = args.results / "intent_report.json"
     if not report_file.exists():
         print(f"{report_file} not found: run `rasa test nlu` first", file=sys.stderr)
         return 2
     summary = summarise(json.loads(report_file.read_text()))
-    section = markdown(summary)
+    if args.write and args.cross_validation:
+        parser.error("--write is for the held-out figures only")
+    section = markdown(summary, args.cross_validation)
     print(section)
     if args.write:
         write_section(args.write, section)
