@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
-import json
 import os
 import random
 import shlex
@@ -40,7 +39,7 @@ from bench import report_file
 from bench.latency import OURS_SCRIPTS, machine, percentile, wait_until_stable
 from bench.procs import BIN, ROOT, Service, base_env, descendants, process_table
 from bot.privacy.pseudonyms import visitor_key
-from bot.scaled.layout import free_port
+from bot.scaled.layout import free_port, read_run_file
 
 MODEL = ROOT / "models" / "sme-assistant.tar.gz"
 START, END = "<!-- scaled-load:start -->", "<!-- scaled-load:end -->"
@@ -79,16 +78,12 @@ def start_topology(servers: int, cpus: list[str], cleanup: contextlib.ExitStack,
     service = Service.start(f"scaled-{servers}", argv, ROOT,
                             base_env({"ANALYTICS_SECRET": SECRET, "BOT_ALLOWED_ORIGINS": ""}))
     cleanup.callback(service.stop)
-    run_file = root / "run.json"
-    deadline = time.monotonic() + startup
-    while not run_file.exists():
+    described = read_run_file(root, service.alive, startup)
+    if described is None:
         service.check()
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"run-scaled did not start in {startup:.0f}s; see {service.log}")
-        time.sleep(1)
-    time.sleep(0.5)
+        raise TimeoutError(f"run-scaled did not start in {startup:.0f}s; see {service.log}")
     service.remember_children()
-    return Topology(servers, service, root, json.loads(run_file.read_text()))
+    return Topology(servers, service, root, described)
 
 
 # ---- CPU from /proc ----------------------------------------------------------------------

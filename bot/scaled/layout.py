@@ -10,8 +10,11 @@ import json
 import os
 import secrets
 import socket
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +22,24 @@ LOOPBACK = "127.0.0.1"
 APP_ROLE = "assistant"
 TRACKER_DB = "tracker"
 ANALYTICS_DB = "analytics"
+#: Written under the run directory once every process answers; removed when all stop.
+RUN_FILE = "run.json"
+
+
+def read_run_file(root: Path, running: Callable[[], bool], timeout: float) -> dict[str, Any] | None:
+    """The description ``bot run-scaled`` writes into ``root`` once the topology answers.
+
+    None if ``running()`` turns false or ``timeout`` seconds pass first. The supervisor
+    replaces the file in one step, so a file that exists is complete.
+    """
+    path = root / RUN_FILE
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if not running() or time.monotonic() > deadline:
+            return None
+        time.sleep(0.5)
+    described: dict[str, Any] = json.loads(path.read_text())
+    return described
 
 
 def free_port() -> int:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from bot.scaled import postgres
-from bot.scaled.layout import PROJECT_ROOT, Layout
+from bot.scaled.layout import PROJECT_ROOT, RUN_FILE, Layout
 
 BIN = Path(sys.executable).parent
 NGINX = Path(os.environ.get("NGINX_BIN", "/usr/sbin/nginx"))
@@ -142,7 +142,7 @@ class Supervisor:
             if child.alive:
                 self.say("run", f"stopping {child.name}")
             self.stop_child(child)
-        (self.layout.root / "run.json").unlink(missing_ok=True)
+        (self.layout.root / RUN_FILE).unlink(missing_ok=True)
 
     # -- the topology -------------------------------------------------------------------
 
@@ -244,10 +244,12 @@ class Supervisor:
     def _write_run_file(self) -> None:
         described = self.layout.describe()
         described["pids"] = {c.name: c.process.pid for c in self.children if c.process}
-        path = self.layout.root / "run.json"
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        path = self.layout.root / RUN_FILE
+        partial = path.with_suffix(".partial")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as out:
             json.dump(described, out, indent=2)
+        os.replace(partial, path)  # readers never see a half-written file
 
     def watch(self) -> int:
         """Until Ctrl-C: report replicas that exit; stop everything if it cannot go on."""

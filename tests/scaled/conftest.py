@@ -6,12 +6,10 @@ nginx, all on free loopback ports with their data in a temporary directory.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +19,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from bench.procs import base_env, free_port, interrupt
+from bench.procs import base_env, interrupt
+from bot.scaled.layout import free_port, read_run_file
 
 # A throwaway Redis server for the lock store tests.
 from tests.scaled.redis_server import redis_url  # noqa: F401
@@ -86,16 +85,12 @@ def start_scaled(name: str = "scaled", extra: list[str] | None = None) -> Scaled
         [str(BIN / "bot"), "run-scaled", "--dir", str(root), "--proxy-port", str(free_port()),
          *(extra or [])],
         cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
-    run_file = root / "run.json"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not run_file.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            stop_scaled(process, root)
-            pytest.fail(f"the scaled topology did not start; see {log}:\n"
-                        + log.read_text(errors="replace")[-3000:], pytrace=False)
-        time.sleep(1)
-    time.sleep(0.5)  # written in one go, but let the writer close it
-    return Scaled(process, root, log, json.loads(run_file.read_text()))
+    described = read_run_file(root, lambda: process.poll() is None, STARTUP_SECONDS)
+    if described is None:
+        stop_scaled(process, root)
+        pytest.fail(f"the scaled topology did not start; see {log}:\n"
+                    + log.read_text(errors="replace")[-3000:], pytrace=False)
+    return Scaled(process, root, log, described)
 
 
 def stop_scaled(process: subprocess.Popen[bytes], root: Path, timeout: float = 120) -> int | None:
