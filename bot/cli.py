@@ -17,16 +17,18 @@ from bot.web.staff import commands as staff_commands
 app = typer.Typer(help="Tools for the SME cyber guidance assistant.", no_args_is_help=True)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-#: Everything `rasa train` reads. A change to any of these means the model must be retrained.
+#: Everything `rasa train` reads, and the code of the project's own NLU components.
+#: A change to any of these means the model must be retrained.
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data/nlu", "data/rules.yml", "data/stories.yml",
-                   "data/patterns")
+                   "data/patterns", "requirements-encoder.txt", "bot/nlp")
 
 
 def training_fingerprint(root: Path = PROJECT_ROOT, inputs: tuple[str, ...] = TRAINING_INPUTS) -> str:
     digest = hashlib.sha256()
     for name in inputs:
         path = root / name
-        files: List[Path] = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files: List[Path] = sorted(p for p in path.rglob("*") if p.is_file()
+                                   and "__pycache__" not in p.parts) if path.is_dir() else [path]
         for file in files:
             digest.update(str(file.relative_to(root)).encode())
             digest.update(file.read_bytes() if file.exists() else b"<missing>")
@@ -46,6 +48,26 @@ def build_spacy() -> None:
 
     built = build_pipeline()
     typer.echo(f"{'Built' if built else 'Up to date:'} {DEFAULT_OUTPUT.relative_to(PROJECT_ROOT)}")
+
+
+@app.command("build-encoder")
+def build_encoder() -> None:
+    """Fetch the sentence encoder's files (about 90 MB, once), check them, distil its vectors."""
+    from bot.nlp.encoder_assets import DEFAULT_OUTPUT, EncoderAssetError, build_encoder
+
+    relative = DEFAULT_OUTPUT.relative_to(PROJECT_ROOT)
+    if not DEFAULT_OUTPUT.exists():
+        typer.echo(f"Fetching the sentence encoder into {relative} (about 90 MB, once)")
+    def progress(done: int, total: int) -> None:
+        if done == total or done // 1024 % 6 == 0:
+            typer.echo(f"  distilling word-piece vectors: {done:,} of {total:,}")
+
+    try:
+        built = build_encoder(progress=progress)
+    except EncoderAssetError as error:
+        typer.echo(f"Sentence encoder: {error}", err=True)
+        raise typer.Exit(code=1) from error
+    typer.echo(f"{'Built' if built else 'Up to date:'} {relative}")
 
 
 @app.command("check-kb")

@@ -6,6 +6,11 @@ prediction copied the whole weight matrix (45 intents x ~23,000 features, about 
 Storing ``coef_`` in Fortran order once at load makes ``coef_.T`` C-ordered, so no copy
 is made: the same arithmetic, about ten times faster per message. Training, the saved
 model and the predicted probabilities are unchanged.
+
+Rasa builds each message's feature row by converting the dense sentence vector to a
+sparse matrix and stacking the two with SciPy. For the usual one-message prediction the
+row is put together from its arrays instead: 1.16 instead of 1.46 ms per message
+(in-process profile of the benchmark's messages), most of it Rasa combining the counts.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from scipy.sparse import csr_matrix
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -38,3 +46,18 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
         if coef is not None:
             component.clf.coef_ = np.asfortranarray(coef)
         return component
+
+    def _create_X(self, messages: list[Message]) -> csr_matrix:
+        if len(messages) != 1:
+            return super()._create_X(messages)
+        sparse = messages[0].get_sparse_features(attribute=TEXT)[1]
+        dense = messages[0].get_dense_features(attribute=TEXT)[1]
+        if sparse is None or dense is None:
+            return super()._create_X(messages)
+        counts = sparse.features.tocsr()
+        vector = np.asarray(dense.features, dtype=np.float64).ravel()
+        width = counts.shape[1]
+        data = np.concatenate([counts.data, vector])
+        indices = np.concatenate([counts.indices, np.arange(width, width + vector.size)])
+        return csr_matrix((data, indices, np.array([0, data.size])),
+                          shape=(1, width + vector.size))

@@ -89,3 +89,20 @@ def test_untrained_resource_loads_without_weights(tmp_path):
     config = FastLogisticRegressionClassifier.get_default_config()
     loaded = FastLogisticRegressionClassifier.load(config, storage, Resource("missing"), context)
     assert not hasattr(loaded.clf, "coef_")
+
+
+def test_one_message_row_matches_rasas_with_a_dense_vector():
+    import numpy as np
+    from rasa.shared.nlu.training_data.features import Features
+    from scipy.sparse import coo_matrix
+
+    message = Message.build(text="backups")
+    message.add_features(Features(coo_matrix(np.array([[0.0, 2.0, 0.0, 1.0]])), "sentence",
+                                  "text", "counts"))
+    message.add_features(Features(np.array([[0.5, 0.0, -1.5]], dtype=np.float32), "sentence",
+                                  "text", "vector"))
+    ours = FastLogisticRegressionClassifier.__new__(FastLogisticRegressionClassifier)
+    theirs = LogisticRegressionClassifier.__new__(LogisticRegressionClassifier)
+    mine, rasas = ours._create_X([message]), theirs._create_X([message])
+    assert mine.shape == rasas.shape == (1, 7)
+    assert np.array_equal(mine.toarray(), rasas.toarray())
