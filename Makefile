@@ -125,9 +125,9 @@ rasa-test: train
 	$(RASA) test core --model $(MODEL) --stories tests/stories --out $(RESULTS)/core \
 	  --fail-on-prediction-errors --no-plot
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu/heldout.yml --out $(RESULTS)/nlu --no-plot
-	@# Regression floor, below the 0.90 target that the held-out split does not yet reach
-	@# (0.896 measured; see BENCHMARKS.md). Raise it as the model improves.
-	$(PY) -m bench.nlu_report --results $(RESULTS)/nlu --check --min-macro-f1 0.88 --min-oos-recall 0.85
+	@# The 0.90 macro-F1 and 0.85 out-of-scope recall targets (0.908 and 0.971 measured;
+	@# see BENCHMARKS.md): training is deterministic, so a drop below them is a regression.
+	$(PY) -m bench.nlu_report --results $(RESULTS)/nlu --check --min-macro-f1 0.90 --min-oos-recall 0.85
 
 test: lint typecheck validate train js-tools
 	$(BIN)/pytest -q

@@ -12,6 +12,8 @@ all-MiniLM-L6-v2, almost free per message) or ``full`` (the six-layer model itse
 
 from __future__ import annotations
 
+import hashlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlp import sentence_encoder, static_vectors
 from bot.nlp.encoder_assets import TABLE_FILE
 from bot.nlp.sentence_encoder import SentenceEncoder
 from bot.nlp.static_vectors import StaticSentenceEncoder
@@ -66,6 +69,19 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> SentenceEmbeddingFeaturizer:
         return cls({**cls.get_default_config(), **config}, execution_context.node_name)
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Tie Rasa's training cache to the code that makes the vectors.
+
+        Rasa reuses a component's cached output while its config and inputs are unchanged,
+        so without this a change to the encoder's code would train the classifier on
+        vectors the new code no longer makes.
+        """
+        digest = hashlib.sha256()
+        for module in (sentence_encoder, static_vectors, sys.modules[__name__]):
+            digest.update(Path(str(module.__file__)).read_bytes())
+        return digest.hexdigest()
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:

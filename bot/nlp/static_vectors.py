@@ -48,11 +48,16 @@ def distil(encoder: SentenceEncoder, batch_size: int = 1024,
 
 
 class StaticSentenceEncoder:
-    """Sentence vectors as the normalised mean of distilled word-piece vectors."""
+    """Sentence vectors from distilled word-piece vectors: their mean and their maximum.
+
+    Each half is normalised, and the whole has unit length. The maximum keeps a strong
+    single word ("ransom", "invoice") from being averaged away in a long message.
+    Cross-validation (as above): 0.848 with the mean alone, 0.851 with both (scale 12).
+    """
 
     def __init__(self, model_dir: Path) -> None:
         self._table: FloatArray = np.load(model_dir / TABLE_FILE)
-        self.dimension = int(self._table.shape[1])
+        self.dimension = 2 * int(self._table.shape[1])
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(MAX_TOKENS)
@@ -64,6 +69,12 @@ class StaticSentenceEncoder:
         for row, encoding in enumerate(self._tokenizer.encode_batch(list(texts))):
             pieces = [token for token, special in zip(encoding.ids, encoding.special_tokens_mask,
                                                       strict=True) if not special]
-            mean = self._table[pieces or [self._unknown]].mean(axis=0)
-            result[row] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+            vectors = self._table[pieces or [self._unknown]]
+            mean, largest = vectors.mean(axis=0), vectors.max(axis=0)
+            result[row] = np.concatenate([_unit(mean), _unit(largest)]) / np.sqrt(2.0)
         return result
+
+
+def _unit(vector: FloatArray) -> FloatArray:
+    unit: FloatArray = vector / max(float(np.linalg.norm(vector)), 1e-12)
+    return unit

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import numpy as np
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -16,6 +19,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlp import sentence_encoder, static_vectors
 from bot.nlp.classifier import FastLogisticRegressionClassifier
 from bot.nlp.encoder_assets import DEFAULT_OUTPUT
 from bot.nlp.featurizer import SentenceEmbeddingFeaturizer
@@ -48,7 +52,7 @@ def test_each_message_gets_one_scaled_sentence_vector(encoder):
     for message in messages:
         sequence, sentence = message.get_dense_features(TEXT)
         assert sequence is None
-        assert sentence.features.shape == (1, 384)
+        assert sentence.features.shape == (1, {"distilled": 768, "full": 384}[encoder])
         assert np.linalg.norm(sentence.features) == pytest.approx(5.0, abs=1e-4)
 
 
@@ -56,7 +60,7 @@ def test_a_button_payload_gets_zeros_without_running_the_encoder():
     payload = Message.build(text='/give_size{"size": "micro"}')
     featurizer(model=str(DEFAULT_OUTPUT)).process([payload])
     _, sentence = payload.get_dense_features(TEXT)
-    assert sentence.features.shape == (1, 384)
+    assert sentence.features.shape == (1, 768)
     assert not sentence.features.any()
 
 
@@ -115,3 +119,13 @@ def test_the_full_encoder_understands_paraphrases_by_meaning(tmp_path):
     # Word counts alone cannot link them, which is why the vector is there.
     without = _train_and_predict(tmp_path / "without", False)
     assert {text: intent for text, (intent, _) in without.items()} != PARAPHRASES
+
+
+def test_rasas_training_cache_is_tied_to_the_encoder_code():
+    # Rasa keys its cache on config and inputs; the add-on brings in the code making vectors.
+    addon = SentenceEmbeddingFeaturizer.fingerprint_addon({})
+    digest = hashlib.sha256()
+    for path in (sentence_encoder.__file__, static_vectors.__file__,
+                 Path(__file__).parents[2] / "bot" / "nlp" / "featurizer.py"):
+        digest.update(Path(str(path)).read_bytes())
+    assert addon == digest.hexdigest()

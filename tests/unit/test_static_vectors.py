@@ -37,7 +37,7 @@ def test_each_word_piece_has_the_encoders_vector_for_it_alone_weighted_by_rank(t
 
 def test_sentence_vectors_have_unit_length(static):
     vectors = static.encode(["how do I back up my files?", "", "🔒", "backups " * 2000])
-    assert vectors.shape == (4, 384)
+    assert vectors.shape == (4, 768)  # mean and maximum, 384 each
     assert np.isfinite(vectors).all()
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
@@ -59,3 +59,11 @@ def test_paraphrases_are_mostly_closer_than_another_topic(static):
         a, b, c = static.encode([question, paraphrase, unrelated])
         closer += float(a @ b) > float(a @ c)
     assert closer >= 2
+
+
+def test_the_vector_is_the_mean_and_the_maximum_of_the_pieces(static, table):
+    vector = static.encode(["ransom invoice"])[0]
+    pieces = static._tokenizer.encode("ransom invoice", add_special_tokens=False).ids
+    mean, largest = table[pieces].mean(axis=0), table[pieces].max(axis=0)
+    expected = np.concatenate([mean / np.linalg.norm(mean), largest / np.linalg.norm(largest)])
+    assert np.allclose(vector, expected / np.sqrt(2), atol=1e-6)
