@@ -4,7 +4,8 @@ Running the six-layer encoder costs the Rasa server 6-12 ms of CPU per message, 
 roughly halved its throughput (BENCHMARKS.md). The distilled form keeps most of the
 meaning for almost nothing, in the manner of Model2Vec: once, at build time, every
 word piece in the vocabulary goes through the encoder on its own; at prediction time a
-message's vector is the mean of its word pieces' vectors. One table lookup and a mean.
+message's vector is built from the mean and the maximum of its word pieces' vectors
+(StaticSentenceEncoder). One table lookup, a mean and a maximum.
 
 The table is centred (the mean over the vocabulary is subtracted) so that the direction
 every word piece shares does not swamp what tells them apart. Each row is then weighted
