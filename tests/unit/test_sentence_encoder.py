@@ -7,6 +7,7 @@ import pytest
 
 from bot.nlp.encoder_assets import DEFAULT_OUTPUT, is_complete
 from bot.nlp.sentence_encoder import SentenceEncoder
+from tests.unit.paraphrases import PARAPHRASE_TRIPLES
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +29,7 @@ def test_vectors_have_unit_length_and_are_repeatable(encoder):
     assert np.array_equal(first, again)
 
 
-@pytest.mark.parametrize(("question", "paraphrase", "unrelated"), [
-    ("a supplier emailed new bank details, should I pay?",
-     "an invoice arrived saying the payee account has changed", "how do I back up my files?"),
-    ("staff who leave still have their logins", "removing access when someone quits",
-     "our card machine is asking for an update"),
-    ("our files are encrypted and there is a ransom note", "hackers locked our computers",
-     "which Wi-Fi password should the shop use?"),
-])
+@pytest.mark.parametrize(("question", "paraphrase", "unrelated"), PARAPHRASE_TRIPLES)
 def test_a_paraphrase_is_closer_than_another_topic(encoder, question, paraphrase, unrelated):
     # The classifier's gain comes from this: the same meaning in other words scores high.
     assert cosine(encoder, question, paraphrase) > cosine(encoder, question, unrelated) + 0.15

@@ -8,6 +8,7 @@ import pytest
 from bot.nlp.encoder_assets import DEFAULT_OUTPUT, TABLE_FILE
 from bot.nlp.sentence_encoder import SentenceEncoder
 from bot.nlp.static_vectors import StaticSentenceEncoder
+from tests.unit.paraphrases import PARAPHRASE_TRIPLES
 
 
 @pytest.fixture(scope="module")
@@ -42,20 +43,10 @@ def test_sentence_vectors_have_unit_length(static):
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
-TRIPLES = [  # (question, paraphrase in other words, another topic)
-    ("a supplier emailed new bank details, should I pay?",
-     "an invoice arrived saying the payee account has changed", "how do I back up my files?"),
-    ("staff who leave still have their logins", "removing access when someone quits",
-     "our card machine is asking for an update"),
-    ("our files are encrypted and there is a ransom note", "hackers locked our computers",
-     "which Wi-Fi password should the shop use?"),
-]
-
-
 def test_paraphrases_are_mostly_closer_than_another_topic(static):
     # The same triples the full encoder gets all right; the distilled vectors are weaker.
     closer = 0
-    for question, paraphrase, unrelated in TRIPLES:
+    for question, paraphrase, unrelated in PARAPHRASE_TRIPLES:
         a, b, c = static.encode([question, paraphrase, unrelated])
         closer += float(a @ b) > float(a @ c)
     assert closer >= 2
