@@ -371,3 +371,43 @@ def test_a_commitment_goes_from_open_to_done(conversation: Callable[..., Convers
     [done] = rows(analytics_url, "commitments")
     assert (done["status"], done["committed_at"]) == ("done", opened["committed_at"])
     assert done["done_at"] == done["status_at"] == utc(ivan.clock) > opened["committed_at"]
+
+
+def test_a_batch_looks_senders_up_together_not_one_by_one(
+    conversation: Callable[..., Conversation], tracker_url: str, analytics_url: str, backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A loaded server puts many senders in each batch; queries must not grow with them."""
+    senders = [conversation(f"visitor-{n:02d}", start=T0 + n) for n in range(30)]
+    for n, visitor in enumerate(senders):
+        visitor.session().user("how do I back up?", "ask_backups").bot("...", topic="backups")
+        visitor.slot("size", "micro" if n % 2 else "small").save()
+    reference = backend.new()
+    ingest(tracker_url, reference)
+    ingest(tracker_url, analytics_url)  # first visits: conversations now exist
+    for visitor in senders:  # second messages continue those conversations
+        visitor.user("and passwords?", "ask_passwords").bot("...", topic="passwords").save()
+
+    engine = sa.create_engine(analytics_url, future=True)
+    selects: list[str] = []
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    try:
+        report = ingest(tracker_url, engine)
+    finally:
+        engine.dispose()
+    assert report.turns == 30 and report.conversations == 0
+    assert len(selects) < 10, f"{len(selects)} SELECTs for one batch of 30 senders"
+
+    # Looked up in chunks (as a batch of more senders than one IN list holds), the
+    # record is the same as ingesting everything in one go.
+    monkeypatch.setattr(ingest_module, "PREFETCH_CHUNK", 4)
+    ingest(tracker_url, reference)
+    for table in ANALYTICS_TABLES:
+        skip = ("id", "updated_at")
+        assert table_rows(analytics_url, table, skip) == table_rows(reference, table, skip), table
+    assert {row["user_turns"] for row in table_rows(analytics_url, "conversations")} == {2}
