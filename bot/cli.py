@@ -128,6 +128,10 @@ def ingest(
     follow: bool = typer.Option(False, "--follow", help="Keep ingesting new events until stopped"),
     interval: float = typer.Option(2.0, help="Seconds between checks with --follow"),
     batch_size: int = typer.Option(500, help="Events per transaction"),
+    refresh_every: int = typer.Option(
+        None, "--refresh-every", min=1,
+        help="Least seconds between dashboard rollup refreshes with --follow "
+             "(env ROLLUP_REFRESH_SECONDS, default 30)"),
     tracker_url: str = typer.Option(None, help=TRACKER_URL_HELP),
     database_url: str = typer.Option(None, help=DATABASE_URL_HELP),
 ) -> None:
@@ -145,10 +149,18 @@ def ingest(
         typer.echo(f"Ingested {report.summary()}")
 
     if follow:
-        typer.echo(f"Following the tracker store every {interval:g} s (Ctrl-C stops)")
+        from bot.settings import rollup_refresh_seconds
+
+        try:
+            refresh = refresh_every if refresh_every is not None else rollup_refresh_seconds()
+        except ValueError as error:
+            typer.echo(f"Ingestion failed: {error}", err=True)
+            raise typer.Exit(code=2) from error
+        typer.echo(f"Following the tracker store every {interval:g} s, refreshing the dashboard's "
+                   f"rollups at most every {refresh:g} s (Ctrl-C stops)")
         try:
             follow_events(tracker_url, url, interval=interval, batch_size=batch_size, migrate=True,
-                          progress=show)
+                          refresh_every=refresh, progress=show)
         except KeyboardInterrupt:
             typer.echo("Stopped.")
         return

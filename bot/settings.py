@@ -37,6 +37,11 @@ def retention_days() -> int:
     return positive_int("RETENTION_DAYS", 90)
 
 
+def rollup_refresh_seconds() -> int:
+    """Least time between two refreshes of the dashboard's rollups while ingestion follows."""
+    return positive_int("ROLLUP_REFRESH_SECONDS", 30)
+
+
 def bot_public_url() -> str:
     """Where a visitor's browser reaches the Rasa server (the chat widget on the demo page calls it)."""
     raw = os.environ.get("BOT_PUBLIC_URL", "").strip().rstrip("/")

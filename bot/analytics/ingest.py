@@ -890,8 +890,10 @@ def follow(
     batch_size: int = DEFAULT_BATCH_SIZE,
     secret: str | None = None,
     migrate: bool = False,
+    refresh_every: float = DEFAULT_REFRESH_SECONDS,
     stop: Callable[[], bool] = lambda: False,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
     progress: Callable[[IngestReport], None] | None = None,
 ) -> None:
     """Ingest every ``interval`` seconds until ``stop()``; never gives up on errors.
@@ -900,11 +902,20 @@ def follow(
     then every 10 seconds; since a failed batch commits nothing, nothing is lost. Any other
     error is logged with its traceback and retried the same way: ingestion must not take
     the assistant down (``make run`` stops every process when one exits).
+
+    The metric rollups are refreshed once new events are in, but at most once every
+    ``refresh_every`` seconds: a refresh recomputes each changed day whole, so on a busy
+    day refreshing after every pass cost more CPU than the ingestion itself. The staff
+    dashboard, which reads the rollups, is at most about ``refresh_every + interval``
+    seconds behind; ``bot report`` refreshes before it reads.
     """
     from bot.storage.database import upgrade
 
+    if refresh_every < 0:
+        raise ValueError("refresh_every must not be negative")
     resolved_secret = secret or Pseudonyms.from_environment().secret
     failures = 0
+    stale, refreshed_at = False, -math.inf
     with using_engine(tracker_url, tracker_engine) as tracker, \
             using_engine(analytics_url, create_engine) as analytics:
         migrated = not migrate
@@ -916,12 +927,13 @@ def follow(
                     migrated = True
                 report = ingest_once(tracker, analytics, batch_size, secret=resolved_secret,
                                      progress=progress)
-                if report.events:
-                    # Keep the metric rollups current so `bot report` reads fresh counts.
+                stale = stale or report.events > 0
+                if stale and clock() - refreshed_at >= refresh_every:
                     from bot.analytics.refresh import refresh_rollups
 
                     with analytics_errors(analytics), analytics.begin() as connection:
                         refresh_rollups(connection)
+                    stale, refreshed_at = False, clock()
             except Exception as error:  # noqa: BLE001 - see docstring
                 failures += 1
                 delay = min(_BACKOFF_MAX_SECONDS, 2.0 ** (failures - 1))

@@ -1,7 +1,8 @@
 """Keeping the rollup cells (bot/storage/rollups.py) in step with the analytics tables.
 
-Ingestion must call :func:`refresh_rollups` after each committed batch (``bot ingest``
-and anything else that writes the analytics tables, such as ``bot demo-data``); the
+Ingestion must call :func:`refresh_rollups` after the batches it commits (``bot ingest
+--follow`` at most every ``ROLLUP_REFRESH_SECONDS``, and anything else that writes the
+analytics tables, such as ``bot demo-data``); the
 ``report`` command also refreshes before it reads, so a stale rollup is never reported.
 Refresh is idempotent and incremental: it recomputes only the days that changed.
 

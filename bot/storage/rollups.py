@@ -18,8 +18,9 @@ keeps the counts in ``rollup_cells``, one row per
   visitor's previous conversation), ``""`` when it has none. Question texts, the one
   open-ended key, are counted the same way in ``rollup_questions``.
 
-**Ingestion must call ``bot.analytics.refresh.refresh_rollups(connection)`` after each
-batch** it commits (as must anything else that writes the analytics tables), and
+**Ingestion must call ``bot.analytics.refresh.refresh_rollups(connection)`` after the
+batches** it commits (``bot ingest --follow`` does so at most every
+``ROLLUP_REFRESH_SECONDS``; anything else that writes the analytics tables must too), and
 retention must call ``forget_question_texts`` when it blanks ``turns.text``; otherwise
 the metrics do not see the new rows. A refresh after a batch costs well under a second
 even at a million turns: only the days that changed are recomputed.

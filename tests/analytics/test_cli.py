@@ -54,3 +54,15 @@ def test_ingest_follow_passes_its_options(monkeypatch: pytest.MonkeyPatch, tmp_p
                                  "--database-url", f"sqlite:///{tmp_path / 'a.db'}"])
     assert result.exit_code == 0, result.output
     assert [(c["interval"], c["batch_size"], c["migrate"]) for c in calls] == [(0.5, 50, True)]
+    assert calls[0]["refresh_every"] == 30  # the default
+
+    database = ["--database-url", f"sqlite:///{tmp_path / 'a.db'}"]
+    monkeypatch.setenv("ROLLUP_REFRESH_SECONDS", "45")
+    assert runner.invoke(app, ["ingest", "--follow", *database]).exit_code == 0
+    assert runner.invoke(app, ["ingest", "--follow", "--refresh-every", "5", *database]).exit_code == 0
+    assert [c["refresh_every"] for c in calls[1:]] == [45, 5]
+
+    monkeypatch.setenv("ROLLUP_REFRESH_SECONDS", "soon")
+    result = runner.invoke(app, ["ingest", "--follow", *database])
+    assert result.exit_code == 2 and "ROLLUP_REFRESH_SECONDS must be a whole number" in result.stderr
+    assert len(calls) == 3
