@@ -1,7 +1,8 @@
 """Load through nginx against one Rasa server and against two (the scaled-out topology).
 
     python -m bench.scaled_load [--users 10 20 40 80] [--duration 45] [--max-requests 4000]
-                                [--think 0.5 1.5] [--p95-target 1000] [--write BENCHMARKS.md]
+                                [--think 0.5 1.5] [--p95-target 1000] [--rounds 1]
+                                [--write BENCHMARKS.md]
 
 For each configuration (one Rasa server, then two) it starts `bot run-scaled` as
 `make run-scaled` does (PostgreSQL, Redis, two action servers, web, ingestion, nginx) on
@@ -11,6 +12,10 @@ random think time between messages; each level runs until its time or request bu
 spent. Then it checks that every answered message is in the tracker store and in the
 analytics record (lost turns), reads CPU time per process from /proc and stops everything.
 The load generator is this process, an asyncio/aiohttp client, on the same machine.
+
+On a shared two-core machine one configuration's capacity moves by 10% or more from run
+to run, so ``--rounds N`` measures both configurations N times, alternating which goes
+first, and the headline ratio is the median of the rounds' ratios (each round's is shown).
 """
 
 from __future__ import annotations
@@ -270,7 +275,18 @@ def bound_by(step: Step) -> str:
     return f"latency, not CPU: cores not saturated ({rasa_text}; machine {step.machine_percent:.0f}%)"
 
 
-def markdown(results: dict[int, list[Step]], lost: dict[int, tuple[int, int]],
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def round_order(servers: Sequence[int], round_index: int) -> list[int]:
+    """Alternate which configuration goes first, so drift on the machine hits both alike."""
+    return list(servers) if round_index % 2 == 0 else list(reversed(servers))
+
+
+def markdown(rounds: list[dict[int, list[Step]]], lost: dict[int, tuple[int, int]],
              args: argparse.Namespace, argv: Sequence[str], load_before: str) -> str:
     cpus, cpu_model, memory = machine()
     command = shlex.join(["python", "-m", "bench.scaled_load", *argv])
@@ -294,41 +310,54 @@ def markdown(results: dict[int, list[Step]], lost: dict[int, tuple[int, int]],
         "missing from the tracker store or, after ingestion, from the analytics record. CPU is "
         "% of one core per process tree over the level, from /proc.",
         "",
-        "| Rasa servers | users | answered | msgs/s | p50 ms | p95 ms | p99 ms | errors | "
+        "| round | Rasa servers | users | answered | msgs/s | p50 ms | p95 ms | p99 ms | errors | "
         "whole machine CPU % (other work included) | CPU % per process |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for servers, steps in results.items():
-        for s in steps:
-            lines.append(f"| {servers} | {s.users} | {s.messages} | {s.rate:.1f} | {fmt(s.p(50))} | "
-                         f"{fmt(s.p(95))} | {fmt(s.p(99))} | {s.errors} | {s.machine_percent:.0f} | "
-                         f"{cpu_cell(s)} |")
+    for number, results in enumerate(rounds, start=1):
+        for servers, steps in results.items():
+            for s in steps:
+                lines.append(f"| {number} | {servers} | {s.users} | {s.messages} | {s.rate:.1f} | "
+                             f"{fmt(s.p(50))} | {fmt(s.p(95))} | {fmt(s.p(99))} | {s.errors} | "
+                             f"{s.machine_percent:.0f} | {cpu_cell(s)} |")
     lines += ["", "| Rasa servers | lost turns (tracker store) | lost turns (analytics) |",
               "|---|---|---|"]
     for servers, (tracker, analytics) in lost.items():
         lines.append(f"| {servers} | {tracker} | {analytics} |")
-    one, two = (best_within(results.get(n, []), args.p95_target) for n in (1, 2))
     lines += ["", f"Highest throughput with p95 at or under {args.p95_target:g} ms and no errors:", ""]
-    for name, best in (("one server", one), ("two servers", two)):
-        lines.append(f"- {name}: " + (f"{best.rate:.1f} msgs/s at {best.users} users "
-                                      f"(p95 {fmt(best.p(95))} ms); bound by {bound_by(best)}"
-                                      if best else "no level met it"))
-    if one and two:
-        ratio = two.rate / one.rate
+    ratios: list[float] = []
+    for number, results in enumerate(rounds, start=1):
+        one, two = (best_within(results.get(n, []), args.p95_target) for n in (1, 2))
+        first = "one server" if next(iter(results), 1) == 1 else "two servers"
+        lines.append(f"- round {number} ({first} first):")
+        for name, best in (("one server", one), ("two servers", two)):
+            lines.append(f"  - {name}: " + (f"{best.rate:.1f} msgs/s at {best.users} users "
+                                            f"(p95 {fmt(best.p(95))} ms); bound by {bound_by(best)}"
+                                            if best else "no level met it"))
+        if one and two:
+            ratios.append(two.rate / one.rate)
+            lines.append(f"  - ratio two/one: {ratios[-1]:.2f}")
+            if two.users == max(args.users):
+                lines.append("  - two servers still met the p95 at the most users tried, so their "
+                             "capacity is higher than shown: the ratio is a lower bound; raise --users")
+    if ratios:
+        ratio = median(ratios)
         met = "met" if ratio >= TARGET_RATIO else "not met"
-        lines.append(f"- ratio two/one: **{ratio:.2f}** (target at least {TARGET_RATIO}: {met})")
-        if two.users == max(args.users):
-            lines.append("- two servers still met the p95 at the most users tried, so their "
-                         "capacity is higher than shown: the ratio is a lower bound; raise --users")
+        spread = f"; rounds {min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else ""
+        lines.append(f"- ratio two/one, median of {len(ratios)} round(s): **{ratio:.2f}** "
+                     f"(target at least {TARGET_RATIO}: {met}{spread})")
     lines += ["", f"The same reading at other p95 limits (the {args.p95_target:g} ms one above is "
               "the target, fixed before measuring):", "",
-              "| p95 limit ms | one server msgs/s | two servers msgs/s | ratio |", "|---|---|---|---|"]
-    for limit in sorted({*OTHER_P95_LIMITS, args.p95_target}):
-        low, high = (best_within(results.get(n, []), limit) for n in (1, 2))
-        ratio_cell = f"{high.rate / low.rate:.2f}" if low and high else "-"
-        lines.append(f"| {limit:g} | {fmt(low.rate if low else None, 1)} | "
-                     f"{fmt(high.rate if high else None, 1)} | {ratio_cell} |")
-    samples = [f"- {s.servers} server(s), {s.users} users: {sample}"
+              "| round | p95 limit ms | one server msgs/s | two servers msgs/s | ratio |",
+              "|---|---|---|---|---|"]
+    for number, results in enumerate(rounds, start=1):
+        for limit in sorted({*OTHER_P95_LIMITS, args.p95_target}):
+            low, high = (best_within(results.get(n, []), limit) for n in (1, 2))
+            ratio_cell = f"{high.rate / low.rate:.2f}" if low and high else "-"
+            lines.append(f"| {number} | {limit:g} | {fmt(low.rate if low else None, 1)} | "
+                         f"{fmt(high.rate if high else None, 1)} | {ratio_cell} |")
+    samples = [f"- round {number}, {s.servers} server(s), {s.users} users: {sample}"
+               for number, results in enumerate(rounds, start=1)
                for steps in results.values() for s in steps for sample in s.error_samples]
     if samples:
         lines += ["", "Sample errors:", "", *samples]
@@ -350,11 +379,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=60, help="seconds per request")
     parser.add_argument("--warmup", type=int, default=10, help="warm-up messages per configuration")
     parser.add_argument("--servers", type=int, nargs="+", default=[1, 2], choices=[1, 2])
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure every configuration this many times, alternating the order")
     parser.add_argument("--startup-timeout", type=float, default=600)
     parser.add_argument("--write", type=Path, help="update this markdown file's section")
     args = parser.parse_args(argv)
     if args.users and max(args.users) > 500 or args.duration > 600 or args.max_requests > 100_000:
         parser.error("bounded: at most 500 users, 600 s and 100000 requests per level")
+    if not 1 <= args.rounds <= 5:
+        parser.error("--rounds must be between 1 and 5")
     return args
 
 
@@ -370,16 +403,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{MODEL} is missing: run `make train` first", file=sys.stderr)
         return 1
     load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    results: dict[int, list[Step]] = {}
-    lost: dict[int, tuple[int, int]] = {}
-    for servers in args.servers:
-        with contextlib.ExitStack() as cleanup:
-            cpus = [str(i) for i in range(servers)]
-            topology = start_topology(servers, cpus, cleanup, args.startup_timeout)
-            warm_up(topology, args.warmup)
-            results[servers] = [measure(topology, users, args) for users in args.users]
-            lost[servers] = lost_turns(topology, results[servers])
-    section = markdown(results, lost, args, argv, load_before)
+    rounds: list[dict[int, list[Step]]] = []
+    lost: dict[int, tuple[int, int]] = {servers: (0, 0) for servers in args.servers}
+    for round_index in range(args.rounds):
+        results: dict[int, list[Step]] = {}
+        for servers in round_order(args.servers, round_index):
+            print(f"Round {round_index + 1} of {args.rounds}: {servers} Rasa server(s)", file=sys.stderr)
+            with contextlib.ExitStack() as cleanup:
+                cpus = [str(i) for i in range(servers)]
+                topology = start_topology(servers, cpus, cleanup, args.startup_timeout)
+                warm_up(topology, args.warmup)
+                results[servers] = [measure(topology, users, args) for users in args.users]
+                tracker, analytics = lost_turns(topology, results[servers])
+                lost[servers] = (lost[servers][0] + tracker, lost[servers][1] + analytics)
+        rounds.append(results)
+    section = markdown(rounds, lost, args, argv, load_before)
     print(section)
     if args.write:
         report_file.write_section(args.write, section, START, END)
