@@ -28,6 +28,7 @@ import os
 import random
 import shlex
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -275,12 +276,6 @@ def bound_by(step: Step) -> str:
     return f"latency, not CPU: cores not saturated ({rasa_text}; machine {step.machine_percent:.0f}%)"
 
 
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def round_order(servers: Sequence[int], round_index: int) -> list[int]:
     """Alternate which configuration goes first, so drift on the machine hits both alike."""
     return list(servers) if round_index % 2 == 0 else list(reversed(servers))
@@ -341,7 +336,7 @@ def markdown(rounds: list[dict[int, list[Step]]], lost: dict[int, tuple[int, int
                 lines.append("  - two servers still met the p95 at the most users tried, so their "
                              "capacity is higher than shown: the ratio is a lower bound; raise --users")
     if ratios:
-        ratio = median(ratios)
+        ratio = statistics.median(ratios)
         met = "met" if ratio >= TARGET_RATIO else "not met"
         spread = f"; rounds {min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else ""
         lines.append(f"- ratio two/one, median of {len(ratios)} round(s): **{ratio:.2f}** "

@@ -12,6 +12,7 @@ import typer
 from bot.analytics import commands
 from bot.knowledge import KnowledgeBaseError, load_knowledge_base
 from bot.scaled.cli import nginx_config, run_scaled
+from bot.settings import ROLLUP_REFRESH_DEFAULT_SECONDS
 from bot.web.staff import commands as staff_commands
 
 app = typer.Typer(help="Tools for the SME cyber guidance assistant.", no_args_is_help=True)
@@ -131,7 +132,7 @@ def ingest(
     refresh_every: int = typer.Option(
         None, "--refresh-every", min=1,
         help="Least seconds between dashboard rollup refreshes with --follow "
-             "(env ROLLUP_REFRESH_SECONDS, default 30)"),
+             f"(env ROLLUP_REFRESH_SECONDS, default {ROLLUP_REFRESH_DEFAULT_SECONDS})"),
     tracker_url: str = typer.Option(None, help=TRACKER_URL_HELP),
     database_url: str = typer.Option(None, help=DATABASE_URL_HELP),
 ) -> None:

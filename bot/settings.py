@@ -37,9 +37,13 @@ def retention_days() -> int:
     return positive_int("RETENTION_DAYS", 90)
 
 
+#: Default of ``ROLLUP_REFRESH_SECONDS``.
+ROLLUP_REFRESH_DEFAULT_SECONDS = 30
+
+
 def rollup_refresh_seconds() -> int:
     """Least time between two refreshes of the dashboard's rollups while ingestion follows."""
-    return positive_int("ROLLUP_REFRESH_SECONDS", 30)
+    return positive_int("ROLLUP_REFRESH_SECONDS", ROLLUP_REFRESH_DEFAULT_SECONDS)
 
 
 def bot_public_url() -> str:

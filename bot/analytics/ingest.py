@@ -75,6 +75,7 @@ from bot.checks.addresses import mask_addresses
 from bot.privacy.pseudonyms import Pseudonyms
 from bot.privacy.redaction import redact
 from bot.profile import ATTRIBUTE_VALUES, QUESTION_ORDER, parse_value
+from bot.settings import ROLLUP_REFRESH_DEFAULT_SECONDS
 from bot.storage.database import create_engine, describe, tracker_engine
 from bot.storage.models import (
     CheckRun,
@@ -92,8 +93,6 @@ logger = logging.getLogger(__name__)
 #: ``ingest_state.source`` of Rasa's tracker store.
 SOURCE = "rasa-tracker"
 DEFAULT_BATCH_SIZE = 500
-#: Least time between two refreshes of the metric rollups while following (see follow()).
-DEFAULT_REFRESH_SECONDS = 30.0
 #: Visitor keys per IN (...) list when a batch's senders are loaded (SQLite allows 999).
 PREFETCH_CHUNK = 400
 #: A gap in event ids followed by events this recent may be a transaction still committing
@@ -890,7 +889,7 @@ def follow(
     batch_size: int = DEFAULT_BATCH_SIZE,
     secret: str | None = None,
     migrate: bool = False,
-    refresh_every: float = DEFAULT_REFRESH_SECONDS,
+    refresh_every: float = ROLLUP_REFRESH_DEFAULT_SECONDS,
     stop: Callable[[], bool] = lambda: False,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
