@@ -1,5 +1,6 @@
-"""Validate action-server responses without re-checking Rasa's schema on every call.
+"""Two per-call costs of Rasa 3.6's custom actions, removed without changing behaviour.
 
+1. Validating action-server responses without re-checking Rasa's schema on every call.
 Rasa 3.6's ``RemoteAction._validate_action_result`` calls ``jsonschema.validate``,
 which first checks the (constant) response *schema* against the JSON Schema
 meta-schema, then the response. With the pinned jsonschema 4.17 the meta-schema
@@ -8,18 +9,30 @@ machines: most of a topic answer's time. This module checks the schema once and
 reuses a compiled validator, so every response is still validated against the
 same schema and a bad one still raises ``ValidationError`` with Rasa's hint.
 
-Rasa 3.6 is the last open-source line, so the change cannot go upstream; it is
+2. Reusing connections to the action server. ``EndpointConfig.request`` opens a new
+aiohttp session, and so a new TCP connection, for every action call, and closes it
+afterwards: a connect and an accept per call on the Rasa server, the proxy and the
+kernel. Here each endpoint keeps one session per event loop, with the same headers,
+authentication and timeout, so calls reuse kept-alive connections.
+
+Rasa 3.6 is the last open-source line, so the changes cannot go upstream; they are
 applied when the Rasa server imports the project's REST channel.
 """
 
 from __future__ import annotations
 
+import asyncio
 from functools import lru_cache
+from types import TracebackType
 from typing import Any
 
+import aiohttp
 import jsonschema
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.utils.endpoints import EndpointConfig
+
+_RASA_SESSION = EndpointConfig.session
 
 
 @lru_cache(maxsize=1)
@@ -43,5 +56,35 @@ def validate_action_result(_: Any, result: dict[str, Any]) -> bool:
     return True
 
 
+class _KeptSession:
+    """``async with`` hands out the endpoint's session and leaves it open afterwards."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self.session
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                        trace: TracebackType | None) -> None:
+        return None
+
+
+def kept_session(endpoint: EndpointConfig) -> _KeptSession:
+    """Drop-in replacement for ``EndpointConfig.session``: one open session per event loop.
+
+    A session belongs to the loop it was made on, so a new loop (a restarted server, a
+    test) gets a new one; a closed one is replaced.
+    """
+    loop = asyncio.get_running_loop()
+    kept: tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession] | None = getattr(
+        endpoint, "_kept_session", None)
+    if kept is None or kept[0] is not loop or kept[1].closed:
+        kept = (loop, _RASA_SESSION(endpoint))
+        endpoint._kept_session = kept
+    return _KeptSession(kept[1])
+
+
 def install() -> None:
     RemoteAction._validate_action_result = validate_action_result
+    EndpointConfig.session = kept_session

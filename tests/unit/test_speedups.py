@@ -1,4 +1,4 @@
-"""The faster action-response validation accepts and rejects exactly what Rasa's does."""
+"""Rasa speed-ups: validation as strict as Rasa's own; action calls reuse connections."""
 
 from __future__ import annotations
 
@@ -46,3 +46,103 @@ def test_installed_by_the_rest_channel():
     import bot.channels.rest  # noqa: F401 - importing installs the speed-up
 
     assert RemoteAction._validate_action_result is validate_action_result
+
+
+# ---- connections to the action server --------------------------------------------------
+
+async def _serve_and_call(calls: int, token: str | None = None) -> tuple[set, list]:
+    """A real HTTP server on loopback; returns the client ports it saw and what it was sent."""
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    ports: set = set()
+    seen: list = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        ports.add(request.transport.get_extra_info("peername")[1])
+        seen.append((request.query.get("token"), await request.json()))
+        return web.json_response({"events": [], "responses": [{"text": "ok"}]})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", token=token)
+    try:
+        for number in range(calls):
+            assert await endpoint.request(json={"call": number}) == \
+                {"events": [], "responses": [{"text": "ok"}]}
+    finally:
+        session = getattr(endpoint, "_kept_session", (None, None))[1]
+        if session is not None:
+            await session.close()
+        await runner.cleanup()
+    return ports, seen
+
+
+def test_action_calls_reuse_one_connection():
+    import asyncio
+
+    import bot.channels.rest  # noqa: F401 - importing installs the speed-ups
+
+    ports, seen = asyncio.run(_serve_and_call(5, token="s3cret"))
+    assert len(ports) == 1
+    assert seen == [("s3cret", {"call": number}) for number in range(5)]
+
+
+def test_rasas_own_session_opens_a_connection_per_call(monkeypatch):
+    """The comparison that shows the test above can fail."""
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.channels import speedups
+
+    monkeypatch.setattr(EndpointConfig, "session", speedups._RASA_SESSION)
+    ports, _ = asyncio.run(_serve_and_call(3))
+    assert len(ports) == 3
+
+
+def test_a_new_event_loop_gets_a_new_session():
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.channels.speedups import kept_session
+
+    endpoint = EndpointConfig("http://127.0.0.1:9/webhook")
+
+    async def session_of() -> object:
+        session = kept_session(endpoint).session
+        assert kept_session(endpoint).session is session  # the same loop keeps it
+        return session
+
+    first = asyncio.run(session_of())
+    second = asyncio.run(session_of())
+    try:
+        assert first is not second
+    finally:
+        for session in (first, second):
+            asyncio.run(session.close())
+
+
+def test_a_closed_session_is_replaced():
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.channels.speedups import kept_session
+
+    endpoint = EndpointConfig("http://127.0.0.1:9/webhook")
+
+    async def replaced() -> bool:
+        first = kept_session(endpoint).session
+        await first.close()
+        second = kept_session(endpoint).session
+        await second.close()
+        return second is not first
+
+    assert asyncio.run(replaced())
