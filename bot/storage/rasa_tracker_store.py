@@ -1,0 +1,80 @@
+"""The tracker store Rasa uses (``endpoints.yml``): Rasa's SQL store, its database calls off the loop.
+
+Rasa 3.6's ``SQLTrackerStore`` declares ``retrieve`` and ``save`` as coroutines but runs its
+SQL inside them. While PostgreSQL answers, or writes a commit to disk, the Rasa server's
+event loop stands still and no other conversation moves. Sampling a Rasa server under the
+scaled benchmark (py-spy) found it waiting there for about a tenth of its time with one
+server and a sixth with two, when the database shared a busy machine; a database one network
+hop away makes every wait longer.
+
+This store runs the same queries, on the same table, in a worker thread, so the loop serves
+other conversations meanwhile. One conversation's retrieve and save still happen in order:
+Rasa holds the conversation's lock around both. SQLite keeps Rasa's own behaviour (the
+queries run on the loop): it takes one writer at a time, and the embedded setup that uses it
+has one Rasa process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, Iterable
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+
+class OffLoopSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` whose queries run in a thread unless the database is SQLite."""
+
+    @property
+    def off_loop(self) -> bool:
+        return bool(self.engine.dialect.name != "sqlite")
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def stored_events(self, sender_id: str, all_sessions: bool) -> list[dict[str, Any]]:
+        """The conversation's stored events, oldest first (its latest session only, by default)."""
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id,
+                                     fetch_events_from_all_sessions=all_sessions).all()
+            return [json.loads(row.data) for row in rows]
+
+    async def _retrieve(self, sender_id: str,
+                        fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        if not self.off_loop:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        events = await asyncio.to_thread(self.stored_events, sender_id,
+                                         fetch_events_from_all_sessions)
+        if not self.domain or not events:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _row(self, sender_id: str, event: Event) -> Any:
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
+
+    def store_new_events(self, tracker: DialogueStateTracker) -> None:
+        """Append the events the table does not have yet, in one transaction."""
+        with self.session_scope() as session:
+            new: Iterable[Event] = self._additional_events(session, tracker)
+            session.add_all([self._row(tracker.sender_id, event) for event in new])
+            session.commit()
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        if not self.off_loop:
+            await super().save(tracker)
+            return
+        await self.stream_events(tracker)
+        await asyncio.to_thread(self.store_new_events, tracker)

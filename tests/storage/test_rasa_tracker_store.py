@@ -1,0 +1,208 @@
+"""The tracker store keeps what Rasa's SQL store keeps, and on PostgreSQL never stalls the loop.
+
+Each test compares with Rasa's own ``SQLTrackerStore`` on the same table, so the rows and
+trackers must be the same, and the stall test shows Rasa's store stalling where ours does not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.storage.rasa_tracker_store import OffLoopSQLTrackerStore
+from tests.postgres import PostgresServer
+
+ROOT = Path(__file__).resolve().parents[2]
+T0 = 1_790_000_000.0
+#: How long another connection holds the events table locked in the stall test.
+HOLD_SECONDS = 1.0
+TICK_SECONDS = 0.05
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tracker.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = server.fresh_name()
+    yield server.create(name)
+    server.drop(name)
+
+
+def _stores(url: str, domain: Domain) -> Iterator[tuple[OffLoopSQLTrackerStore, SQLTrackerStore]]:
+    ours = OffLoopSQLTrackerStore(domain=domain, host=url)
+    rasas = SQLTrackerStore(domain=domain, host=url)
+    yield ours, rasas
+    ours.engine.dispose()
+    rasas.engine.dispose()
+
+
+@pytest.fixture
+def stores(url: str, domain: Domain) -> Iterator[tuple[OffLoopSQLTrackerStore, SQLTrackerStore]]:
+    yield from _stores(url, domain)
+
+
+def _session(sender: str, domain: Domain, start: float, text: str) -> list[Any]:
+    return [
+        ActionExecuted("action_session_start", timestamp=start),
+        SessionStarted(timestamp=start + 0.1),
+        ActionExecuted("action_listen", timestamp=start + 0.2),
+        UserUttered(text, {"name": "ask_backups", "confidence": 0.9},
+                    parse_data={"intent": {"name": "ask_backups", "confidence": 0.9},
+                                "entities": [], "text": text}, timestamp=start + 1),
+        ActionExecuted("action_topic_answer", timestamp=start + 1.1),
+        BotUttered("Keep a copy of your files somewhere else.", timestamp=start + 1.2),
+        SlotSet("last_topic", "backups", timestamp=start + 1.3),
+        ActionExecuted("action_listen", timestamp=start + 1.4),
+    ]
+
+
+def _tracker(sender: str, domain: Domain, events: list[Any]) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events(sender, events, domain.slots)
+
+
+def _rows(url: str, sender: str) -> list[tuple[Any, ...]]:
+    engine = sa.create_engine(url, future=True)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text(
+                "select type_name, timestamp, intent_name, action_name, data from events "
+                "where sender_id = :sender order by id"), {"sender": sender})]
+    finally:
+        engine.dispose()
+
+
+def test_queries_leave_the_loop_only_on_postgresql(stores: Any, url: str) -> None:
+    ours, _ = stores
+    assert ours.off_loop is url.startswith("postgresql")
+
+
+def test_saves_the_same_rows_as_rasas_store(stores: Any, url: str, domain: Domain) -> None:
+    ours, rasas = stores
+    events = _session("x", domain, T0, "how do I back up?")
+    asyncio.run(ours.save(_tracker("ours", domain, events)))
+    asyncio.run(rasas.save(_tracker("rasas", domain, events)))
+    assert len(_rows(url, "ours")) == len(events)
+    assert _rows(url, "ours") == _rows(url, "rasas")
+
+
+def test_a_second_save_appends_only_the_new_events(stores: Any, url: str, domain: Domain) -> None:
+    ours, _ = stores
+    first = _session("x", domain, T0, "how do I back up?")
+    asyncio.run(ours.save(_tracker("amy", domain, first)))
+
+    async def reply_again() -> None:
+        tracker = await ours.retrieve("amy")
+        assert tracker is not None
+        tracker.update(UserUttered("and passwords?", {"name": "ask_passwords", "confidence": 0.8},
+                                   timestamp=T0 + 5))
+        tracker.update(ActionExecuted("action_listen", timestamp=T0 + 6))
+        await ours.save(tracker)
+        await ours.save(tracker)  # nothing new: nothing added
+
+    asyncio.run(reply_again())
+    types = [row[0] for row in _rows(url, "amy")]
+    assert len(types) == len(first) + 2
+    assert types[-2:] == ["user", "action"]
+
+
+def test_retrieves_what_rasas_store_retrieves(stores: Any, domain: Domain) -> None:
+    ours, rasas = stores
+    old = _session("x", domain, T0, "first visit")
+    new = _session("x", domain, T0 + 3600, "second visit")
+    asyncio.run(rasas.save(_tracker("ben", domain, old + new)))
+
+    latest = asyncio.run(ours.retrieve("ben"))
+    assert latest is not None
+    assert latest.current_state() == asyncio.run(rasas.retrieve("ben")).current_state()
+    assert latest.latest_message.text == "second visit"
+    assert len(latest.events) == len(new) - 1  # from the latest SessionStarted on
+
+    full = asyncio.run(ours.retrieve_full_tracker("ben"))
+    assert full is not None and len(full.events) == len(old) + len(new)
+    assert asyncio.run(ours.retrieve("nobody")) is None
+
+
+def _ticks_during_save(store: SQLTrackerStore, url: str, tracker: DialogueStateTracker) -> int:
+    """How often a concurrent task got to run while ``save`` waited for a locked table."""
+    locked, done = threading.Event(), threading.Event()
+
+    def hold_the_table() -> None:
+        engine = sa.create_engine(url, future=True)
+        try:
+            with engine.begin() as connection:
+                connection.exec_driver_sql("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")
+                locked.set()
+                time.sleep(HOLD_SECONDS)
+        finally:
+            engine.dispose()
+            done.set()
+
+    async def run() -> int:
+        ticks = 0
+        saving = True
+
+        async def tick() -> None:
+            nonlocal ticks
+            while saving:
+                await asyncio.sleep(TICK_SECONDS)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        await asyncio.sleep(0)
+        await store.save(tracker)
+        saving = False
+        await ticker
+        return ticks
+
+    holder = threading.Thread(target=hold_the_table)
+    holder.start()
+    assert locked.wait(10)
+    try:
+        return asyncio.run(run())
+    finally:
+        holder.join()
+        assert done.is_set()
+
+
+@pytest.mark.postgres
+def test_a_slow_database_does_not_stall_other_conversations(postgres_server: PostgresServer,
+                                                            domain: Domain) -> None:
+    name = postgres_server.fresh_name()
+    url = postgres_server.create(name)
+    try:
+        for ours, rasas in _stores(url, domain):
+            events = _session("x", domain, T0, "is this safe?")
+            started = time.monotonic()
+            ticks_ours = _ticks_during_save(ours, url, _tracker("ours", domain, events))
+            assert time.monotonic() - started >= HOLD_SECONDS * 0.9  # the save really waited
+            ticks_rasas = _ticks_during_save(rasas, url, _tracker("rasas", domain, events))
+            expected = HOLD_SECONDS / TICK_SECONDS
+            assert ticks_ours >= expected * 0.5, "the loop stood still while ours saved"
+            assert ticks_rasas <= 2, "Rasa's own store should stall the loop (the comparison)"
+            assert len(_rows(url, "ours")) == len(events)
+    finally:
+        postgres_server.drop(name)
