@@ -7,6 +7,7 @@ trackers must be the same, and the stall test shows Rasa's store stalling where 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -52,17 +53,22 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     server.drop(name)
 
 
+@contextlib.contextmanager
 def _stores(url: str, domain: Domain) -> Iterator[tuple[OffLoopSQLTrackerStore, SQLTrackerStore]]:
+    """Ours and Rasa's own store, on the same database."""
     ours = OffLoopSQLTrackerStore(domain=domain, host=url)
     rasas = SQLTrackerStore(domain=domain, host=url)
-    yield ours, rasas
-    ours.engine.dispose()
-    rasas.engine.dispose()
+    try:
+        yield ours, rasas
+    finally:
+        ours.engine.dispose()
+        rasas.engine.dispose()
 
 
 @pytest.fixture
 def stores(url: str, domain: Domain) -> Iterator[tuple[OffLoopSQLTrackerStore, SQLTrackerStore]]:
-    yield from _stores(url, domain)
+    with _stores(url, domain) as both:
+        yield both
 
 
 def _session(sender: str, domain: Domain, start: float, text: str) -> list[Any]:
@@ -194,7 +200,7 @@ def test_a_slow_database_does_not_stall_other_conversations(postgres_server: Pos
     name = postgres_server.fresh_name()
     url = postgres_server.create(name)
     try:
-        for ours, rasas in _stores(url, domain):
+        with _stores(url, domain) as (ours, rasas):
             events = _session("x", domain, T0, "is this safe?")
             started = time.monotonic()
             ticks_ours = _ticks_during_save(ours, url, _tracker("ours", domain, events))
@@ -204,5 +210,30 @@ def test_a_slow_database_does_not_stall_other_conversations(postgres_server: Pos
             assert ticks_ours >= expected * 0.5, "the loop stood still while ours saved"
             assert ticks_rasas <= 2, "Rasa's own store should stall the loop (the comparison)"
             assert len(_rows(url, "ours")) == len(events)
+    finally:
+        postgres_server.drop(name)
+
+
+@pytest.mark.postgres
+def test_loading_a_conversation_opens_no_transaction(postgres_server: PostgresServer,
+                                                     domain: Domain) -> None:
+    """One statement in autocommit: no BEGIN and ROLLBACK round trips around it."""
+    name = postgres_server.fresh_name()
+    url = postgres_server.create(name)
+    try:
+        with _stores(url, domain) as (ours, rasas):
+            asyncio.run(rasas.save(_tracker("cy", domain, _session("x", domain, T0, "hello"))))
+            seen: list[tuple[str, bool]] = []
+
+            def note(connection: Any, cursor: Any, statement: str, *_: Any) -> None:
+                seen.append((statement.split()[0], cursor.connection.autocommit))
+
+            for store in (ours, rasas):
+                sa.event.listen(store.engine, "before_cursor_execute", note)
+            assert asyncio.run(ours.retrieve("cy")) is not None
+            assert seen == [("SELECT", True)]
+            seen.clear()
+            assert asyncio.run(rasas.retrieve("cy")) is not None
+            assert seen == [("SELECT", False)]  # Rasa's store: inside BEGIN ... ROLLBACK
     finally:
         postgres_server.drop(name)
