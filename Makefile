@@ -49,7 +49,7 @@ help:
 	@echo "make bench-dashboard  staff dashboard page times at 1M turns (results in BENCHMARKS.md)"
 	@echo "make js-tools   install the browser tests' axe-core from tests/js (make test does this)"
 	@echo "make run-scaled PostgreSQL, Redis, two Rasa and action servers behind nginx on :8080"
-	@echo "make bench-scaled  load through nginx: one Rasa server against two, twice (about 30 min)"
+	@echo "make bench-scaled  load through nginx: one Rasa server against two, three times (about 45 min)"
 
 # ---- setup ---------------------------------------------------------------
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -153,7 +153,7 @@ bench-dashboard: install
 
 # One Rasa server against two behind nginx, each pinned to a core (needs two cores).
 bench-scaled: train
-	$(PY) -m bench.scaled_load --users 60 80 90 100 110 120 130 140 --duration 40 --rounds 2 --write BENCHMARKS.md
+	$(PY) -m bench.scaled_load --users 60 80 100 120 130 140 150 160 180 --duration 40 --rounds 3 --write BENCHMARKS.md
 
 clean:
 	rm -rf build $(RESULTS) .pytest_cache .mypy_cache .ruff_cache
