@@ -28,6 +28,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.storage.rasa_tracker_store import OffLoopSQLTrackerStore
+from tests.loops import run
 from tests.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,8 +110,8 @@ def test_queries_leave_the_loop_only_on_postgresql(stores: Any, url: str) -> Non
 def test_saves_the_same_rows_as_rasas_store(stores: Any, url: str, domain: Domain) -> None:
     ours, rasas = stores
     events = _session("x", domain, T0, "how do I back up?")
-    asyncio.run(ours.save(_tracker("ours", domain, events)))
-    asyncio.run(rasas.save(_tracker("rasas", domain, events)))
+    run(ours.save(_tracker("ours", domain, events)))
+    run(rasas.save(_tracker("rasas", domain, events)))
     assert len(_rows(url, "ours")) == len(events)
     assert _rows(url, "ours") == _rows(url, "rasas")
 
@@ -118,7 +119,7 @@ def test_saves_the_same_rows_as_rasas_store(stores: Any, url: str, domain: Domai
 def test_a_second_save_appends_only_the_new_events(stores: Any, url: str, domain: Domain) -> None:
     ours, _ = stores
     first = _session("x", domain, T0, "how do I back up?")
-    asyncio.run(ours.save(_tracker("amy", domain, first)))
+    run(ours.save(_tracker("amy", domain, first)))
 
     async def reply_again() -> None:
         tracker = await ours.retrieve("amy")
@@ -129,7 +130,7 @@ def test_a_second_save_appends_only_the_new_events(stores: Any, url: str, domain
         await ours.save(tracker)
         await ours.save(tracker)  # nothing new: nothing added
 
-    asyncio.run(reply_again())
+    run(reply_again())
     types = [row[0] for row in _rows(url, "amy")]
     assert len(types) == len(first) + 2
     assert types[-2:] == ["user", "action"]
@@ -139,17 +140,17 @@ def test_retrieves_what_rasas_store_retrieves(stores: Any, domain: Domain) -> No
     ours, rasas = stores
     old = _session("x", domain, T0, "first visit")
     new = _session("x", domain, T0 + 3600, "second visit")
-    asyncio.run(rasas.save(_tracker("ben", domain, old + new)))
+    run(rasas.save(_tracker("ben", domain, old + new)))
 
-    latest = asyncio.run(ours.retrieve("ben"))
+    latest = run(ours.retrieve("ben"))
     assert latest is not None
-    assert latest.current_state() == asyncio.run(rasas.retrieve("ben")).current_state()
+    assert latest.current_state() == run(rasas.retrieve("ben")).current_state()
     assert latest.latest_message.text == "second visit"
     assert len(latest.events) == len(new) - 1  # from the latest SessionStarted on
 
-    full = asyncio.run(ours.retrieve_full_tracker("ben"))
+    full = run(ours.retrieve_full_tracker("ben"))
     assert full is not None and len(full.events) == len(old) + len(new)
-    assert asyncio.run(ours.retrieve("nobody")) is None
+    assert run(ours.retrieve("nobody")) is None
 
 
 def _ticks_during_save(store: SQLTrackerStore, url: str, tracker: DialogueStateTracker) -> int:
@@ -167,7 +168,7 @@ def _ticks_during_save(store: SQLTrackerStore, url: str, tracker: DialogueStateT
             engine.dispose()
             done.set()
 
-    async def run() -> int:
+    async def save_while_ticking() -> int:
         ticks = 0
         saving = True
 
@@ -188,7 +189,7 @@ def _ticks_during_save(store: SQLTrackerStore, url: str, tracker: DialogueStateT
     holder.start()
     assert locked.wait(10)
     try:
-        return asyncio.run(run())
+        return run(save_while_ticking())
     finally:
         holder.join()
         assert done.is_set()
@@ -222,7 +223,7 @@ def test_loading_a_conversation_opens_no_transaction(postgres_server: PostgresSe
     url = postgres_server.create(name)
     try:
         with _stores(url, domain) as (ours, rasas):
-            asyncio.run(rasas.save(_tracker("cy", domain, _session("x", domain, T0, "hello"))))
+            run(rasas.save(_tracker("cy", domain, _session("x", domain, T0, "hello"))))
             seen: list[tuple[str, bool]] = []
 
             def note(connection: Any, cursor: Any, statement: str, *_: Any) -> None:
@@ -230,10 +231,10 @@ def test_loading_a_conversation_opens_no_transaction(postgres_server: PostgresSe
 
             for store in (ours, rasas):
                 sa.event.listen(store.engine, "before_cursor_execute", note)
-            assert asyncio.run(ours.retrieve("cy")) is not None
+            assert run(ours.retrieve("cy")) is not None
             assert seen == [("SELECT", True)]
             seen.clear()
-            assert asyncio.run(rasas.retrieve("cy")) is not None
+            assert run(rasas.retrieve("cy")) is not None
             assert seen == [("SELECT", False)]  # Rasa's store: inside BEGIN ... ROLLBACK
     finally:
         postgres_server.drop(name)

@@ -7,6 +7,7 @@ import pytest
 from rasa.core.actions.action import RemoteAction
 
 from bot.channels.speedups import validate_action_result
+from tests.loops import run
 
 VALID = [
     {"events": [], "responses": []},
@@ -84,30 +85,27 @@ async def _serve_and_call(calls: int, token: str | None = None) -> tuple[set, li
 
 
 def test_action_calls_reuse_one_connection():
-    import asyncio
 
     import bot.channels.rest  # noqa: F401 - importing installs the speed-ups
 
-    ports, seen = asyncio.run(_serve_and_call(5, token="s3cret"))
+    ports, seen = run(_serve_and_call(5, token="s3cret"))
     assert len(ports) == 1
     assert seen == [("s3cret", {"call": number}) for number in range(5)]
 
 
 def test_rasas_own_session_opens_a_connection_per_call(monkeypatch):
     """The comparison that shows the test above can fail."""
-    import asyncio
 
     from rasa.utils.endpoints import EndpointConfig
 
     from bot.channels import speedups
 
     monkeypatch.setattr(EndpointConfig, "session", speedups._RASA_SESSION)
-    ports, _ = asyncio.run(_serve_and_call(3))
+    ports, _ = run(_serve_and_call(3))
     assert len(ports) == 3
 
 
 def test_a_new_event_loop_gets_a_new_session():
-    import asyncio
 
     from rasa.utils.endpoints import EndpointConfig
 
@@ -120,17 +118,16 @@ def test_a_new_event_loop_gets_a_new_session():
         assert kept_session(endpoint).session is session  # the same loop keeps it
         return session
 
-    first = asyncio.run(session_of())
-    second = asyncio.run(session_of())
+    first = run(session_of())
+    second = run(session_of())
     try:
         assert first is not second
     finally:
         for session in (first, second):
-            asyncio.run(session.close())
+            run(session.close())
 
 
 def test_a_closed_session_is_replaced():
-    import asyncio
 
     from rasa.utils.endpoints import EndpointConfig
 
@@ -145,4 +142,4 @@ def test_a_closed_session_is_replaced():
         await second.close()
         return second is not first
 
-    assert asyncio.run(replaced())
+    assert run(replaced())
