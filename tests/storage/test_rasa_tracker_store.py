@@ -7,7 +7,6 @@ trackers must be the same, and the stall test shows Rasa's store stalling where 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -43,36 +42,41 @@ def domain() -> Domain:
     return Domain.load(str(ROOT / "domain.yml"))
 
 
+@pytest.fixture
+def pg_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A database of its own on the test cluster, dropped afterwards."""
+    name = postgres_server.fresh_name()
+    yield postgres_server.create(name)
+    postgres_server.drop(name)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tracker.db'}"
-        return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    name = server.fresh_name()
-    yield server.create(name)
-    server.drop(name)
+        return f"sqlite:///{tmp_path / 'tracker.db'}"
+    return str(request.getfixturevalue("pg_url"))
 
 
-@contextlib.contextmanager
-def _stores(url: str, domain: Domain) -> Iterator[tuple[OffLoopSQLTrackerStore, SQLTrackerStore]]:
+def _open_stores(url: str, domain: Domain) -> Iterator[tuple[OffLoopSQLTrackerStore, SQLTrackerStore]]:
     """Ours and Rasa's own store, on the same database."""
     ours = OffLoopSQLTrackerStore(domain=domain, host=url)
     rasas = SQLTrackerStore(domain=domain, host=url)
-    try:
-        yield ours, rasas
-    finally:
-        ours.engine.dispose()
-        rasas.engine.dispose()
+    yield ours, rasas
+    ours.engine.dispose()
+    rasas.engine.dispose()
 
 
 @pytest.fixture
 def stores(url: str, domain: Domain) -> Iterator[tuple[OffLoopSQLTrackerStore, SQLTrackerStore]]:
-    with _stores(url, domain) as both:
-        yield both
+    yield from _open_stores(url, domain)
 
 
-def _session(sender: str, domain: Domain, start: float, text: str) -> list[Any]:
+@pytest.fixture
+def pg_stores(pg_url: str, domain: Domain) -> Iterator[tuple[OffLoopSQLTrackerStore, SQLTrackerStore]]:
+    yield from _open_stores(pg_url, domain)
+
+
+def _session(start: float, text: str) -> list[Any]:
     return [
         ActionExecuted("action_session_start", timestamp=start),
         SessionStarted(timestamp=start + 0.1),
@@ -109,7 +113,7 @@ def test_queries_leave_the_loop_only_on_postgresql(stores: Any, url: str) -> Non
 
 def test_saves_the_same_rows_as_rasas_store(stores: Any, url: str, domain: Domain) -> None:
     ours, rasas = stores
-    events = _session("x", domain, T0, "how do I back up?")
+    events = _session(T0, "how do I back up?")
     run(ours.save(_tracker("ours", domain, events)))
     run(rasas.save(_tracker("rasas", domain, events)))
     assert len(_rows(url, "ours")) == len(events)
@@ -118,7 +122,7 @@ def test_saves_the_same_rows_as_rasas_store(stores: Any, url: str, domain: Domai
 
 def test_a_second_save_appends_only_the_new_events(stores: Any, url: str, domain: Domain) -> None:
     ours, _ = stores
-    first = _session("x", domain, T0, "how do I back up?")
+    first = _session(T0, "how do I back up?")
     run(ours.save(_tracker("amy", domain, first)))
 
     async def reply_again() -> None:
@@ -138,8 +142,8 @@ def test_a_second_save_appends_only_the_new_events(stores: Any, url: str, domain
 
 def test_retrieves_what_rasas_store_retrieves(stores: Any, domain: Domain) -> None:
     ours, rasas = stores
-    old = _session("x", domain, T0, "first visit")
-    new = _session("x", domain, T0 + 3600, "second visit")
+    old = _session(T0, "first visit")
+    new = _session(T0 + 3600, "second visit")
     run(rasas.save(_tracker("ben", domain, old + new)))
 
     latest = run(ours.retrieve("ben"))
@@ -196,45 +200,34 @@ def _ticks_during_save(store: SQLTrackerStore, url: str, tracker: DialogueStateT
 
 
 @pytest.mark.postgres
-def test_a_slow_database_does_not_stall_other_conversations(postgres_server: PostgresServer,
+def test_a_slow_database_does_not_stall_other_conversations(pg_stores: Any, pg_url: str,
                                                             domain: Domain) -> None:
-    name = postgres_server.fresh_name()
-    url = postgres_server.create(name)
-    try:
-        with _stores(url, domain) as (ours, rasas):
-            events = _session("x", domain, T0, "is this safe?")
-            started = time.monotonic()
-            ticks_ours = _ticks_during_save(ours, url, _tracker("ours", domain, events))
-            assert time.monotonic() - started >= HOLD_SECONDS * 0.9  # the save really waited
-            ticks_rasas = _ticks_during_save(rasas, url, _tracker("rasas", domain, events))
-            expected = HOLD_SECONDS / TICK_SECONDS
-            assert ticks_ours >= expected * 0.5, "the loop stood still while ours saved"
-            assert ticks_rasas <= 2, "Rasa's own store should stall the loop (the comparison)"
-            assert len(_rows(url, "ours")) == len(events)
-    finally:
-        postgres_server.drop(name)
+    ours, rasas = pg_stores
+    events = _session(T0, "is this safe?")
+    started = time.monotonic()
+    ticks_ours = _ticks_during_save(ours, pg_url, _tracker("ours", domain, events))
+    assert time.monotonic() - started >= HOLD_SECONDS * 0.9  # the save really waited
+    ticks_rasas = _ticks_during_save(rasas, pg_url, _tracker("rasas", domain, events))
+    expected = HOLD_SECONDS / TICK_SECONDS
+    assert ticks_ours >= expected * 0.5, "the loop stood still while ours saved"
+    assert ticks_rasas <= 2, "Rasa's own store should stall the loop (the comparison)"
+    assert len(_rows(pg_url, "ours")) == len(events)
 
 
 @pytest.mark.postgres
-def test_loading_a_conversation_opens_no_transaction(postgres_server: PostgresServer,
-                                                     domain: Domain) -> None:
+def test_loading_a_conversation_opens_no_transaction(pg_stores: Any, domain: Domain) -> None:
     """One statement in autocommit: no BEGIN and ROLLBACK round trips around it."""
-    name = postgres_server.fresh_name()
-    url = postgres_server.create(name)
-    try:
-        with _stores(url, domain) as (ours, rasas):
-            run(rasas.save(_tracker("cy", domain, _session("x", domain, T0, "hello"))))
-            seen: list[tuple[str, bool]] = []
+    ours, rasas = pg_stores
+    run(rasas.save(_tracker("cy", domain, _session(T0, "hello"))))
+    seen: list[tuple[str, bool]] = []
 
-            def note(connection: Any, cursor: Any, statement: str, *_: Any) -> None:
-                seen.append((statement.split()[0], cursor.connection.autocommit))
+    def note(connection: Any, cursor: Any, statement: str, *_: Any) -> None:
+        seen.append((statement.split()[0], cursor.connection.autocommit))
 
-            for store in (ours, rasas):
-                sa.event.listen(store.engine, "before_cursor_execute", note)
-            assert run(ours.retrieve("cy")) is not None
-            assert seen == [("SELECT", True)]
-            seen.clear()
-            assert run(rasas.retrieve("cy")) is not None
-            assert seen == [("SELECT", False)]  # Rasa's store: inside BEGIN ... ROLLBACK
-    finally:
-        postgres_server.drop(name)
+    for store in (ours, rasas):
+        sa.event.listen(store.engine, "before_cursor_execute", note)
+    assert run(ours.retrieve("cy")) is not None
+    assert seen == [("SELECT", True)]
+    seen.clear()
+    assert run(rasas.retrieve("cy")) is not None
+    assert seen == [("SELECT", False)]  # Rasa's store: inside BEGIN ... ROLLBACK
