@@ -37,7 +37,8 @@ export PATH := $(abspath $(BIN)):$(PATH)
 PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10.13 2>/dev/null) && echo $$p/bin/python || command -v python3.10 || true)
 
 .PHONY: help install lock spacy encoder train run test test-fast lint typecheck unit validate \
-        rasa-test nlu-cv bench-nlu bench bench-dashboard clean js-tools run-scaled bench-scaled
+        rasa-test nlu-cv bench-nlu bench bench-dashboard clean js-tools run-scaled bench-scaled \
+        bench-scaled-share
 
 help:
 	@echo "make run        install, build and train if needed, start Rasa, actions and web"
@@ -50,6 +51,7 @@ help:
 	@echo "make js-tools   install the browser tests' axe-core from tests/js (make test does this)"
 	@echo "make run-scaled PostgreSQL, Redis, two Rasa and action servers behind nginx on :8080"
 	@echo "make bench-scaled  load through nginx: one Rasa server against two, three times (about 45 min)"
+	@echo "make bench-scaled-share  the same with each Rasa server held to half its core (root; about 40 min)"
 
 # ---- setup ---------------------------------------------------------------
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -154,6 +156,12 @@ bench-dashboard: install
 # One Rasa server against two behind nginx, each pinned to a core (needs two cores).
 bench-scaled: train
 	$(PY) -m bench.scaled_load --users 60 80 100 120 130 140 150 160 180 --duration 40 --rounds 3 --write BENCHMARKS.md
+
+# The same, with each Rasa server also held to half of its core by a cgroup quota, so the
+# support services keep room of their own in both configurations (needs root for cgroups).
+bench-scaled-share: train
+	$(PY) -m bench.scaled_load --rasa-cpu-share 0.5 --users 10 20 30 40 60 80 100 120 140 \
+	  --duration 30 --rounds 3 --write BENCHMARKS.md
 
 clean:
 	rm -rf build $(RESULTS) .pytest_cache .mypy_cache .ruff_cache

@@ -42,6 +42,7 @@ import aiohttp
 import sqlalchemy as sa
 
 from bench import report_file
+from bench.cpu_budget import PERIOD_US, CpuBudget
 from bench.latency import OURS_SCRIPTS, machine, percentile, wait_until_stable
 from bench.procs import BIN, ROOT, Service, base_env, descendants, process_table
 from bot.privacy.pseudonyms import visitor_key
@@ -49,6 +50,8 @@ from bot.scaled.layout import free_port, read_run_file
 
 MODEL = ROOT / "models" / "sme-assistant.tar.gz"
 START, END = "<!-- scaled-load:start -->", "<!-- scaled-load:end -->"
+#: The section for runs with ``--rasa-cpu-share``, kept apart from the whole-core one.
+SHARE_START, SHARE_END = "<!-- scaled-load-share:start -->", "<!-- scaled-load-share:end -->"
 SECRET = "bench-secret"  # noqa: S105 - HMAC key for throwaway benchmark data
 TARGET_RATIO = 1.5
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -75,7 +78,7 @@ class Topology:
 
 
 def start_topology(servers: int, cpus: list[str], cleanup: contextlib.ExitStack,
-                   startup: float) -> Topology:
+                   startup: float, cpu_share: float | None = None) -> Topology:
     wait_until_stable(MODEL)
     root = Path(tempfile.mkdtemp(prefix=f"bench-scaled-{servers}-"))
     cleanup.callback(shutil.rmtree, root, True)
@@ -89,6 +92,11 @@ def start_topology(servers: int, cpus: list[str], cleanup: contextlib.ExitStack,
         service.check()
         raise TimeoutError(f"run-scaled did not start in {startup:.0f}s; see {service.log}")
     service.remember_children()
+    if cpu_share is not None:
+        budget = cleanup.enter_context(CpuBudget(cpu_share))
+        for name, pid in described["pids"].items():
+            if name.startswith("rasa-"):
+                budget.cap(int(pid), name)
     return Topology(servers, service, root, described)
 
 
@@ -261,14 +269,16 @@ def cpu_cell(step: Step) -> str:
     return ", ".join(parts)
 
 
-def bound_by(step: Step) -> str:
+def bound_by(step: Step, cpu_share: float | None = None) -> str:
     """Name what held the throughput, from the CPU figures of the level."""
     rasa = {k: v for k, v in step.cpu_percent.items() if k.startswith("rasa-")}
     ours = sum(step.cpu_percent.values())
     cpus = len(os.sched_getaffinity(0))
     rasa_text = " and ".join(f"{name} {value:.0f}%" for name, value in sorted(rasa.items()))
-    if rasa and min(rasa.values()) >= 85:
-        return f"the Rasa servers, each near 100% of its core ({rasa_text})"
+    allowed = 100 * (cpu_share or 1.0)
+    if rasa and min(rasa.values()) >= 0.85 * allowed:
+        limit = "its core" if cpu_share is None else f"its {allowed:.0f}% budget"
+        return f"the Rasa servers, each near all of {limit} ({rasa_text})"
     if step.machine_percent >= 85 * cpus:
         return (f"CPU time: the machine's {cpus} cores were all busy ({step.machine_percent:.0f}%), "
                 f"the topology and load generator used {ours:.0f}% of that ({rasa_text}), the rest "
@@ -285,18 +295,31 @@ def markdown(rounds: list[dict[int, list[Step]]], lost: dict[int, tuple[int, int
              args: argparse.Namespace, argv: Sequence[str], load_before: str) -> str:
     cpus, cpu_model, memory = machine()
     command = shlex.join(["python", "-m", "bench.scaled_load", *argv])
+    share = args.rasa_cpu_share
+    if share is None:
+        title, target = "## Scaled out: one Rasa server against two behind nginx", "make bench-scaled"
+        placement = ("each pinned to a core of its own (`taskset`: CPU 0; CPUs 0 and 1). Everything "
+                     "else, the load generator included, shares the same cores.")
+    else:
+        title = (f"## Scaled out with a fixed CPU budget: each Rasa server held to {share:.0%} of "
+                 "a core")
+        target = "make bench-scaled-share"
+        placement = (f"each pinned to a core of its own (`taskset`: CPU 0; CPUs 0 and 1) and held "
+                     f"to {share:.0%} of that core by a cgroup CPU quota ({PERIOD_US // 1000} ms "
+                     "period). The rest of each core is left to everything else, the load "
+                     "generator included, in both configurations alike, as if the support "
+                     "services had machines of their own.")
     lines = [
-        START,
-        "## Scaled out: one Rasa server against two behind nginx",
+        SHARE_START if share is not None else START,
+        title,
         "",
-        f"Measured {dt.date.today():%Y-%m-%d} with `make bench-scaled` (`{command}`) on "
+        f"Measured {dt.date.today():%Y-%m-%d} with `{target}` (`{command}`) on "
         f"{cpus} CPUs ({cpu_model}{memory}). Load average when it started: {load_before}. "
         + report_file.machine_load_note(float(load_before.split()[0]), cpus),
         "",
         "Each configuration is `bot run-scaled` (PostgreSQL tracker store, Redis lock store, "
-        "two action servers, web, ingestion, nginx in front) with one or two Rasa servers, each "
-        "pinned to a core of its own (`taskset`: CPU 0; CPUs 0 and 1). Everything else, the load "
-        "generator included, shares the same cores. Each simulated user holds realistic "
+        "two action servers, web, ingestion, nginx in front) with one or two Rasa servers, "
+        + placement + " Each simulated user holds realistic "
         "conversations (topic questions, follow-ups, a business description, profile questions, "
         "an incident) with a think time of "
         f"{args.think[0]:g}-{args.think[1]:g} s between messages; a level runs for "
@@ -327,7 +350,8 @@ def markdown(rounds: list[dict[int, list[Step]]], lost: dict[int, tuple[int, int
         lines.append(f"- round {number} ({first} first):")
         for name, best in (("one server", one), ("two servers", two)):
             lines.append(f"  - {name}: " + (f"{best.rate:.1f} msgs/s at {best.users} users "
-                                            f"(p95 {fmt(best.p(95))} ms); bound by {bound_by(best)}"
+                                            f"(p95 {fmt(best.p(95))} ms); bound by "
+                                            f"{bound_by(best, share)}"
                                             if best else "no level met it"))
         if one and two:
             ratios.append(two.rate / one.rate)
@@ -356,7 +380,7 @@ def markdown(rounds: list[dict[int, list[Step]]], lost: dict[int, tuple[int, int
                for steps in results.values() for s in steps for sample in s.error_samples]
     if samples:
         lines += ["", "Sample errors:", "", *samples]
-    lines.append(END)
+    lines.append(SHARE_END if share is not None else END)
     return "\n".join(lines)
 
 
@@ -376,6 +400,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--servers", type=int, nargs="+", default=[1, 2], choices=[1, 2])
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure every configuration this many times, alternating the order")
+    parser.add_argument("--rasa-cpu-share", type=float, metavar="FRACTION",
+                        help="also hold each Rasa server to this fraction of its core (cgroup "
+                             "CPU quota, needs root), leaving room for everything else")
     parser.add_argument("--startup-timeout", type=float, default=600)
     parser.add_argument("--write", type=Path, help="update this markdown file's section")
     args = parser.parse_args(argv)
@@ -383,6 +410,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         parser.error("bounded: at most 500 users, 600 s and 100000 requests per level")
     if not 1 <= args.rounds <= 5:
         parser.error("--rounds must be between 1 and 5")
+    if args.rasa_cpu_share is not None and not 0.05 <= args.rasa_cpu_share <= 1.0:
+        parser.error("--rasa-cpu-share must be between 0.05 and 1.0")
     return args
 
 
@@ -406,7 +435,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"Round {round_index + 1} of {args.rounds}: {servers} Rasa server(s)", file=sys.stderr)
             with contextlib.ExitStack() as cleanup:
                 cpus = [str(i) for i in range(servers)]
-                topology = start_topology(servers, cpus, cleanup, args.startup_timeout)
+                topology = start_topology(servers, cpus, cleanup, args.startup_timeout,
+                                          args.rasa_cpu_share)
                 warm_up(topology, args.warmup)
                 results[servers] = [measure(topology, users, args) for users in args.users]
                 tracker, analytics = lost_turns(topology, results[servers])
@@ -415,7 +445,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     section = markdown(rounds, lost, args, argv, load_before)
     print(section)
     if args.write:
-        report_file.write_section(args.write, section, START, END)
+        markers = (START, END) if args.rasa_cpu_share is None else (SHARE_START, SHARE_END)
+        report_file.write_section(args.write, section, *markers)
     return 0
 
 
