@@ -38,7 +38,7 @@ PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10.13 2>/dev/null) && echo $$p/bin/pyth
 
 .PHONY: help install lock spacy encoder train run test test-fast lint typecheck unit validate \
         rasa-test nlu-cv bench-nlu bench bench-dashboard clean js-tools run-scaled bench-scaled \
-        bench-scaled-share
+        bench-scaled-share bench-cores
 
 help:
 	@echo "make run        install, build and train if needed, start Rasa, actions and web"
@@ -52,6 +52,7 @@ help:
 	@echo "make run-scaled PostgreSQL, Redis, two Rasa and action servers behind nginx on :8080"
 	@echo "make bench-scaled  load through nginx: one Rasa server against two, three times (about 45 min)"
 	@echo "make bench-scaled-share  the same with each Rasa server held to half its core (root; about 40 min)"
+	@echo "make bench-cores  how the machine itself scales from one core to two (40 s)"
 
 # ---- setup ---------------------------------------------------------------
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -162,6 +163,11 @@ bench-scaled: train
 bench-scaled-share: train
 	$(PY) -m bench.scaled_load --rasa-cpu-share 0.5 --users 10 20 30 40 60 80 100 120 140 \
 	  --duration 30 --rounds 3 --write BENCHMARKS.md
+
+# The machine's own scaling from one core to two, with nothing shared: what the ratios
+# above are measured against.
+bench-cores: install
+	$(PY) -m bench.core_scaling --seconds 20 --write BENCHMARKS.md
 
 clean:
 	rm -rf build $(RESULTS) .pytest_cache .mypy_cache .ruff_cache
