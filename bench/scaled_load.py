@@ -2,7 +2,7 @@
 
     python -m bench.scaled_load [--users 10 20 40 80] [--duration 45] [--max-requests 4000]
                                 [--think 0.5 1.5] [--p95-target 1000] [--rounds 1]
-                                [--write BENCHMARKS.md]
+                                [--rasa-cpu-share 0.5] [--write BENCHMARKS.md]
 
 For each configuration (one Rasa server, then two) it starts `bot run-scaled` as
 `make run-scaled` does (PostgreSQL, Redis, two action servers, web, ingestion, nginx) on
@@ -12,6 +12,11 @@ random think time between messages; each level runs until its time or request bu
 spent. Then it checks that every answered message is in the tracker store and in the
 analytics record (lost turns), reads CPU time per process from /proc and stops everything.
 The load generator is this process, an asyncio/aiohttp client, on the same machine.
+
+On two cores the second whole-core server takes the core the support services had, so the
+ratio measures the machine. ``--rasa-cpu-share F`` also holds each Rasa server to F of its
+core (a cgroup quota, ``bench/cpu_budget.py``), so the support services keep room of their
+own in both configurations, as on separate machines; its results get a section of their own.
 
 On a shared two-core machine one configuration's capacity moves by 10% or more from run
 to run, so ``--rounds N`` measures both configurations N times, alternating which goes
