@@ -49,6 +49,19 @@ class Hierarchy:
         raise BudgetError(f"no cgroup CPU controller found under {root}")
 
 
+def ensure_available(root: Path = CGROUP_ROOT) -> Hierarchy:
+    """Fail early, with the reason, if CPU cgroups cannot be made here."""
+    hierarchy = Hierarchy.find(root)
+    probe = hierarchy.base / f"sme-bench-probe-{os.getpid()}"
+    try:
+        probe.mkdir()
+    except OSError as error:
+        raise BudgetError(f"cannot create cgroups under {hierarchy.base} ({error}); "
+                          "run as root or give write access to it") from error
+    probe.rmdir()
+    return hierarchy
+
+
 class CpuBudget:
     """One cgroup per capped process, each limited to ``share`` of one core."""
 

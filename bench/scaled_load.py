@@ -47,7 +47,7 @@ import aiohttp
 import sqlalchemy as sa
 
 from bench import report_file
-from bench.cpu_budget import PERIOD_US, CpuBudget
+from bench.cpu_budget import PERIOD_US, BudgetError, CpuBudget, ensure_available
 from bench.latency import OURS_SCRIPTS, machine, percentile, wait_until_stable
 from bench.procs import BIN, ROOT, Service, base_env, descendants, process_table
 from bot.privacy.pseudonyms import visitor_key
@@ -431,6 +431,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not MODEL.exists():
         print(f"{MODEL} is missing: run `make train` first", file=sys.stderr)
         return 1
+    if args.rasa_cpu_share is not None:
+        try:
+            ensure_available()
+        except BudgetError as error:
+            print(f"--rasa-cpu-share needs CPU cgroups: {error}", file=sys.stderr)
+            return 1
     load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     rounds: list[dict[int, list[Step]]] = []
     lost: dict[int, tuple[int, int]] = {servers: (0, 0) for servers in args.servers}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.cpu_budget import BudgetError, CpuBudget, Hierarchy
+from bench.cpu_budget import BudgetError, CpuBudget, Hierarchy, ensure_available
 
 BUSY = "while True: pass"
 
@@ -24,16 +24,9 @@ def _cpu_seconds(pid: int) -> float:
 @pytest.fixture()
 def hierarchy() -> Hierarchy:
     try:
-        found = Hierarchy.find()
+        return ensure_available()
     except BudgetError as error:
-        pytest.skip(f"no cgroup CPU controller here: {error}")
-    probe = found.base / "sme-bench-probe"
-    try:
-        probe.mkdir()
-        probe.rmdir()
-    except OSError as error:
-        pytest.skip(f"cgroups not writable here: {error}")
-    return found
+        pytest.skip(f"CPU cgroups cannot be made here: {error}")
 
 
 @pytest.fixture()
@@ -84,3 +77,4 @@ def test_a_machine_without_a_cpu_controller_is_named(tmp_path: Path) -> None:
         Hierarchy.find(tmp_path)
     (tmp_path / "cgroup.controllers").write_text("cpu memory pids\n")
     assert Hierarchy.find(tmp_path) == Hierarchy(tmp_path, 2)
+
