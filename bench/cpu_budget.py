@@ -49,6 +49,13 @@ class Hierarchy:
         raise BudgetError(f"no cgroup CPU controller found under {root}")
 
 
+def check_share(share: float) -> float:
+    """A share is a fraction of one core: too small a quota starves a server outright."""
+    if not 0.05 <= share <= 1.0:
+        raise ValueError("share must be between 0.05 and 1.0 of a core")
+    return share
+
+
 def ensure_available(root: Path = CGROUP_ROOT) -> Hierarchy:
     """Fail early, with the reason, if CPU cgroups cannot be made here."""
     hierarchy = Hierarchy.find(root)
@@ -67,9 +74,7 @@ class CpuBudget:
 
     def __init__(self, share: float, name: str = "sme-bench",
                  hierarchy: Hierarchy | None = None) -> None:
-        if not 0.05 <= share <= 1.0:
-            raise ValueError("share must be between 0.05 and 1.0 of a core")
-        self.share = share
+        self.share = check_share(share)
         self.hierarchy = hierarchy or Hierarchy.find()
         self.parent = self.hierarchy.base / f"{name}-{os.getpid()}"
         self.groups: list[Path] = []

@@ -75,6 +75,16 @@ def _stat(pid: int) -> tuple[int, int] | None:
     return int(fields[1]), int(fields[3])
 
 
+def cpu_ticks_of(pid: int) -> int:
+    """CPU time (user + system, in clock ticks) a process has used so far; 0 if it has gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    fields = raw[raw.rfind(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def process_table() -> dict[int, tuple[int, int]]:
     table: dict[int, tuple[int, int]] = {}
     for entry in Path("/proc").iterdir():

@@ -47,9 +47,9 @@ import aiohttp
 import sqlalchemy as sa
 
 from bench import report_file
-from bench.cpu_budget import PERIOD_US, BudgetError, CpuBudget, ensure_available
+from bench.cpu_budget import PERIOD_US, BudgetError, CpuBudget, check_share, ensure_available
 from bench.latency import OURS_SCRIPTS, machine, percentile, wait_until_stable
-from bench.procs import BIN, ROOT, Service, base_env, descendants, process_table
+from bench.procs import BIN, ROOT, Service, base_env, cpu_ticks_of, descendants, process_table
 from bot.privacy.pseudonyms import visitor_key
 from bot.scaled.layout import free_port, read_run_file
 
@@ -107,19 +107,10 @@ def start_topology(servers: int, cpus: list[str], cleanup: contextlib.ExitStack,
 
 # ---- CPU from /proc ----------------------------------------------------------------------
 
-def _ticks(pid: int) -> int:
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0
-    fields = raw[raw.rfind(")") + 2:].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
 def cpu_ticks(pids: dict[str, int]) -> dict[str, int]:
     """CPU ticks used so far by each named process and everything below it."""
     table = process_table()
-    result = {name: sum(_ticks(p) for p in descendants(pid, table)) for name, pid in pids.items()}
+    result = {name: sum(cpu_ticks_of(p) for p in descendants(pid, table)) for name, pid in pids.items()}
     times = os.times()
     result["load generator"] = int((times.user + times.system) * CLOCK_TICKS)
     return result
@@ -415,8 +406,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         parser.error("bounded: at most 500 users, 600 s and 100000 requests per level")
     if not 1 <= args.rounds <= 5:
         parser.error("--rounds must be between 1 and 5")
-    if args.rasa_cpu_share is not None and not 0.05 <= args.rasa_cpu_share <= 1.0:
-        parser.error("--rasa-cpu-share must be between 0.05 and 1.0")
+    if args.rasa_cpu_share is not None:
+        try:
+            check_share(args.rasa_cpu_share)
+        except ValueError as error:
+            parser.error(f"--rasa-cpu-share: {error}")
     return args
 
 

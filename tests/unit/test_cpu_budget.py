@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from bench.cpu_budget import BudgetError, CpuBudget, Hierarchy, ensure_available
+from bench.procs import cpu_ticks_of
 
 BUSY = "while True: pass"
 
 
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return cpu_ticks_of(pid) / os.sysconf("SC_CLK_TCK")
 
 
 @pytest.fixture()
