@@ -3,6 +3,10 @@
 Rasa's own ``RestInput`` passes any text to NLU. This subclass answers empty and
 over-long messages itself, with a reply the user can act on, and rejects
 malformed requests with a 400 and a JSON error instead of a stack trace.
+
+A request may name its message with ``message_id`` (the widget always does). A message
+sent again with the same id is answered with the replies it got the first time, not
+handled twice (``bot/redelivery.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import speedups
+from bot.channels.redelivery import handle_once
 from bot.input_guard import check_message
+from bot.redelivery import is_message_id
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +69,9 @@ class GuardedRestInput(RestInput):
             metadata = body.get("metadata")
             if metadata is not None and not isinstance(metadata, dict):
                 return _bad_request("'metadata' must be a JSON object.")
+            message_id = body.get("message_id")
+            if message_id is not None and not is_message_id(message_id):
+                return _bad_request("'message_id' must be 8 to 64 letters, digits, '-' or '_'.")
 
             guard = check_message(text)
             if not guard.accepted:
@@ -70,11 +79,13 @@ class GuardedRestInput(RestInput):
                                        "custom": {"refused": guard.reason}}])
 
             collector = CollectingOutputChannel()
+            message = UserMessage(text, collector, sender, input_channel=self.name(),
+                                  metadata=metadata, message_id=message_id)
             try:
-                await on_new_message(
-                    UserMessage(text, collector, sender, input_channel=self.name(),
-                                metadata=metadata)
-                )
+                if message_id is None:
+                    await on_new_message(message)
+                else:  # the client may send it again: handle it once (bot/redelivery.py)
+                    await handle_once(request.app.ctx.agent, message)
             except CancelledError:
                 logger.error("Message handling timed out for a REST message.")
             except Exception:

@@ -27,6 +27,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 
@@ -52,6 +53,30 @@ class OffLoopSQLTrackerStore(SQLTrackerStore):
             rows = self._event_query(session, sender_id,
                                      fetch_events_from_all_sessions=all_sessions).all()
             return [json.loads(row.data) for row in rows]
+
+    def recent_events(self, sender_id: str, user_messages: int) -> list[dict[str, Any]]:
+        """The events from the conversation's ``user_messages``-th latest user message on, oldest first.
+
+        Finding a message sent again (``bot/redelivery.py``) needs only the end of the
+        conversation; this reads that end with one indexed query, not the whole conversation.
+        """
+        event = self.SQLEvent
+        with Session(bind=self._reader) as session:
+            latest_user_ids = (
+                session.query(event.id)
+                .filter(event.sender_id == sender_id, event.type_name == "user")
+                .order_by(event.id.desc()).limit(user_messages).subquery()
+            )
+            first = session.query(func.min(latest_user_ids.c.id)).scalar_subquery()
+            rows = (session.query(event.data)
+                    .filter(event.sender_id == sender_id, event.id >= first)
+                    .order_by(event.id).all())
+            return [json.loads(row.data) for row in rows]
+
+    async def recent_events_async(self, sender_id: str, user_messages: int) -> list[dict[str, Any]]:
+        if not self.off_loop:
+            return self.recent_events(sender_id, user_messages)
+        return await asyncio.to_thread(self.recent_events, sender_id, user_messages)
 
     async def _retrieve(self, sender_id: str,
                         fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:

@@ -42,7 +42,9 @@ def test_ten_thousand_characters_are_refused_clearly(say):
 @pytest.mark.parametrize(
     "body",
     ["not json", "[1, 2]", '{"message": "hi"}', '{"sender": 5, "message": "hi"}',
-     '{"sender": "a", "message": 7}'],
+     '{"sender": "a", "message": 7}', '{"sender": "a", "message": "hi", "message_id": "x"}',
+     '{"sender": "a", "message": "hi", "message_id": 123456789}',
+     '{"sender": "a", "message": "hi", "message_id": "<b>12345678</b>"}'],
 )
 def test_malformed_requests_get_400_with_reason(stack, body):
     response = requests.post(f"{stack.rasa}/webhooks/rest/webhook", data=body,

@@ -231,3 +231,23 @@ def test_loading_a_conversation_opens_no_transaction(pg_stores: Any, domain: Dom
     seen.clear()
     assert run(rasas.retrieve("cy")) is not None
     assert seen == [("SELECT", False)]  # Rasa's store: inside BEGIN ... ROLLBACK
+
+
+def test_recent_events_start_at_the_nth_latest_user_message(stores: Any, domain: Domain) -> None:
+    ours, _ = stores
+    events = _session(T0, "visit one") + _session(T0 + 3600, "visit two") \
+        + _session(T0 + 7200, "visit three")
+    run(ours.save(_tracker("cara", domain, events)))
+    run(ours.save(_tracker("dev", domain, _session(T0, "someone else"))))
+
+    two = run(ours.recent_events_async("cara", 2))
+    # From "visit two" on, across the session boundary, and nothing of the other visitor.
+    assert two[0] == UserUttered("visit two", {"name": "ask_backups", "confidence": 0.9},
+                                 parse_data={"intent": {"name": "ask_backups", "confidence": 0.9},
+                                             "entities": [], "text": "visit two"},
+                                 timestamp=T0 + 3601).as_dict()
+    assert [e["event"] for e in two] == ["user", "action", "bot", "slot", "action"] \
+        + [e.type_name for e in _session(T0, "")]
+    assert [e.get("text") for e in two if e["event"] == "user"] == ["visit two", "visit three"]
+    assert len(run(ours.recent_events_async("cara", 10))) == len(events) - 3  # from the 1st user
+    assert run(ours.recent_events_async("nobody", 10)) == []
