@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, Route, expect
@@ -98,3 +100,43 @@ def test_unreachable_bot_shows_error_keeps_the_message_and_retry_works(widget_st
     expect(bot_messages(page).last).to_contain_text("Start with these")
     expect(page.get_by_role("alert")).to_have_text("")
     expect(page.locator("sme-cyber-chat .msg.user").last).not_to_contain_text("Not sent yet")
+
+
+def test_a_retry_after_a_lost_reply_is_answered_once(widget_stack, page):
+    sent: list[dict[str, Any]] = []
+
+    def lose_the_reply(route: Route) -> None:
+        if route.request.method == "OPTIONS":
+            route.continue_()
+            return
+        sent.append(json.loads(route.request.post_data or "{}"))
+        route.fetch()  # the assistant gets the message and handles it...
+        route.abort("connectionreset")  # ...but its reply never reaches the browser
+
+    def record(route: Route) -> None:
+        if route.request.method == "POST":
+            sent.append(json.loads(route.request.post_data or "{}"))
+        route.continue_()
+
+    page.route(WEBHOOK, lose_the_reply)
+    open_widget(page, widget_stack.web + "/")
+    box = page.get_by_label("Your message")
+    box.fill("how do I back up our files?")
+    box.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("cannot be reached")
+
+    page.unroute(WEBHOOK)
+    page.route(WEBHOOK, record)
+    before = bot_messages(page).count()
+    page.get_by_role("button", name="Try again").click()
+    expect(bot_messages(page)).to_have_count(before + 1, timeout=REPLY_SECONDS)
+    expect(bot_messages(page).last).to_contain_text("Start with these")
+
+    # The retry named the same message, so the assistant answered from its record: the
+    # conversation holds the question once.
+    assert len(sent) == 2 and sent[0] == sent[1] and sent[0]["message_id"].startswith("m-")
+    with sqlite3.connect(widget_stack.data / "tracker.db") as connection:
+        stored = connection.execute(
+            "select count(*) from events where sender_id = ? and type_name = 'user'",
+            (sent[0]["sender"],)).fetchone()[0]
+    assert stored == 1

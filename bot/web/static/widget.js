@@ -60,12 +60,19 @@
     delete memory[storeKey];
     state = { id: null, items: [], last: 0, open: true };
   }
-  function newVisitorId() {
+  function randomHex() {
     var bytes = new Uint8Array(16);
     window.crypto.getRandomValues(bytes);
-    return 'w-' + Array.prototype.map.call(bytes, function (b) {
+    return Array.prototype.map.call(bytes, function (b) {
       return ('0' + b.toString(16)).slice(-2);
     }).join('');
+  }
+  function newVisitorId() { return 'w-' + randomHex(); }
+  // Each message keeps one id however often it is sent, so the assistant can tell a retry
+  // (after a reply was lost on the way back) from a new message and answer it only once.
+  function messageIdOf(item) {
+    if (!item.mid) { item.mid = 'm-' + randomHex(); }
+    return item.mid;
   }
   var state = load();
 
@@ -567,13 +574,14 @@
     while (alerts.firstChild) { alerts.removeChild(alerts.firstChild); }
   }
 
-  function post(message) {
+  function post(message, messageId) {
     var controller = typeof AbortController === 'function' ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
     return fetch(botUrl + '/webhooks/rest/webhook', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ sender: state.id, message: message }),
+      body: JSON.stringify(messageId ? { sender: state.id, message: message, message_id: messageId }
+                                     : { sender: state.id, message: message }),
       credentials: 'omit',
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
@@ -631,7 +639,9 @@
     busy = true;
     var item = pending[0];
     setTyping(true);
-    post(item.payload || item.text).then(function (replies) {
+    var messageId = messageIdOf(item);
+    save();  // the id is kept with the message, so a retry after a reload reuses it
+    post(item.payload || item.text, messageId).then(function (replies) {
       item.status = 'sent';
       pending.shift();
       state.last = Date.now();
