@@ -6,7 +6,8 @@
 Starts our stack as `make run` does (honcho with the Procfile, on free loopback ports) and a
 plain `rasa init` bot (`rasa run`; its model is trained once and kept in build/bench-plain-bot),
 one after the other. Each bot gets a short warm-up, then for each level N users send scripted
-conversations back to back (no think time) until that level's message budget is spent.
+conversations back to back (no think time) until that level's message budget is spent. Each
+message carries a message_id, as the widget's do (the plain bot ignores it).
 Everything it starts is stopped again, also on errors and Ctrl-C.
 """
 
@@ -186,7 +187,8 @@ async def send(session: aiohttp.ClientSession, url: str, sender: str, text: str,
     started = time.perf_counter()
     try:
         async with session.post(f"{url}/webhooks/rest/webhook",
-                                json={"sender": sender, "message": text}) as response:
+                                json={"sender": sender, "message": text,
+                                      "message_id": f"m-{uuid.uuid4().hex}"}) as response:
             status = response.status
             body: Any = await response.json(content_type=None) if status == 200 else await response.text()
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:

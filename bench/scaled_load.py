@@ -7,10 +7,11 @@
 For each configuration (one Rasa server, then two) it starts `bot run-scaled` as
 `make run-scaled` does (PostgreSQL, Redis, two action servers, web, ingestion, nginx) on
 free loopback ports, each Rasa server pinned to a core of its own with taskset (CPU 0, then
-CPUs 0 and 1). Simulated users hold realistic conversations (its own sender id each) with a
-random think time between messages; each level runs until its time or request budget is
-spent. Then it checks that every answered message is in the tracker store and in the
-analytics record (lost turns), reads CPU time per process from /proc and stops everything.
+CPUs 0 and 1). Simulated users hold realistic conversations (its own sender id each, and a
+message_id with each message as the widget sends) with a random think time between
+messages; each level runs until its time or request budget is spent. Then it checks that
+every answered message is in the tracker store and in the analytics record (lost turns),
+reads CPU time per process from /proc and stops everything.
 The load generator is this process, an asyncio/aiohttp client, on the same machine.
 
 On two cores the second whole-core server takes the core the support services had, so the
@@ -164,7 +165,9 @@ async def drive(proxy: str, step: Step, duration: float, budget: int, think: tup
                 began = time.perf_counter()
                 try:
                     async with session.post(f"{proxy}/webhooks/rest/webhook",
-                                            json={"sender": sender, "message": text}) as response:
+                                            json={"sender": sender, "message": text,
+                                                  "message_id": f"m-{uuid.uuid4().hex}"}
+                                            ) as response:
                         body = await response.json(content_type=None)
                         ok = response.status == 200 and isinstance(body, list) and bool(body)
                         problem = f"HTTP {response.status}: {str(body)[:120]}"

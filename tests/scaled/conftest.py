@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,9 +60,13 @@ class Scaled:
 
     def send(self, sender: str, message: str, via: str | None = None,
              timeout: float = 120) -> list[dict[str, Any]]:
-        """One message through the proxy (``via=None``) or straight to one Rasa server."""
+        """One message through the proxy (``via=None``) or straight to one Rasa server.
+
+        Each message gets an id of its own, as the widget gives it (bot/redelivery.py).
+        """
         response = requests.post(f"{via or self.proxy}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": message}, timeout=timeout)
+                                 json={"sender": sender, "message": message,
+                                       "message_id": f"m-{uuid.uuid4().hex}"}, timeout=timeout)
         assert response.status_code == 200, f"{response.status_code}: {response.text[:300]}"
         body: list[dict[str, Any]] = response.json()
         return body

@@ -185,9 +185,12 @@ def test_killing_a_rasa_server_mid_load_loses_no_conversation_and_no_turn(scaled
 
     def converse(sender: str) -> None:
         for message in FAILOVER_SCRIPT:
+            # As the widget does, each message has an id: a message nginx resends after the
+            # server it chose died is recognised if that server had saved it (bot/redelivery.py).
+            body = {"sender": sender, "message": message, "message_id": f"m-{uuid.uuid4().hex}"}
             try:
-                response = requests.post(f"{scaled.proxy}/webhooks/rest/webhook",
-                                         json={"sender": sender, "message": message}, timeout=120)
+                response = requests.post(f"{scaled.proxy}/webhooks/rest/webhook", json=body,
+                                         timeout=120)
             except requests.RequestException as error:
                 failures.append(f"{sender} {message!r}: {error}")
                 continue
