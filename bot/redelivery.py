@@ -3,10 +3,10 @@
 A client can send one message twice. The widget does so when the visitor presses "Try
 again" after a reply was lost on the way back. The proxy does so when the Rasa server it
 chose dies after saving the conversation but before answering. Handling it again would put
-the turn in the conversation, and in the analytics record, twice, and could count an
-action as done twice. So a client names each message with a ``message_id`` and reuses it
-when it sends the message again. If the conversation already has that message, the server
-sends back the replies it gave then and handles nothing.
+the turn in the conversation, and in the analytics record, twice. So a client names each
+message with a ``message_id`` and reuses it when it sends the message again. If the
+conversation already has that message, the server sends back the replies it gave then and
+handles nothing.
 
 Plain Python on events as Rasa stores them (dicts); ``bot/channels/redelivery.py`` adapts it
 to Rasa.

@@ -71,8 +71,8 @@
   // Each message keeps one id however often it is sent, so the assistant can tell a retry
   // (after a reply was lost on the way back) from a new message and answer it only once.
   function messageIdOf(item) {
-    if (!item.mid) { item.mid = 'm-' + randomHex(); }
-    return item.mid;
+    if (!item.messageId) { item.messageId = 'm-' + randomHex(); }
+    return item.messageId;
   }
   var state = load();
 
@@ -580,8 +580,7 @@
     return fetch(botUrl + '/webhooks/rest/webhook', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(messageId ? { sender: state.id, message: message, message_id: messageId }
-                                     : { sender: state.id, message: message }),
+      body: JSON.stringify({ sender: state.id, message: message, message_id: messageId }),
       credentials: 'omit',
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
@@ -688,7 +687,7 @@
     busy = true;
     setTyping(true);
     state.last = Date.now();
-    post('/session_start').then(function (replies) {
+    post('/session_start', 'm-' + randomHex()).then(function (replies) {
       var first = addReplies(replies);
       save();
       refresh();
