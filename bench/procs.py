@@ -65,24 +65,25 @@ def stack_env(
 
 # ---- /proc -----------------------------------------------------------------
 
-def _stat(pid: int) -> tuple[int, int] | None:
-    """(parent pid, session id) of a process, or None if it has gone."""
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name, or None if the process has gone."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = raw[raw.rfind(")") + 2:].split()  # the command name may hold spaces and parens
-    return int(fields[1]), int(fields[3])
+    return raw[raw.rfind(")") + 2:].split()  # the command name may hold spaces and parens
+
+
+def _stat(pid: int) -> tuple[int, int] | None:
+    """(parent pid, session id) of a process, or None if it has gone."""
+    fields = _stat_fields(pid)
+    return None if fields is None else (int(fields[1]), int(fields[3]))
 
 
 def cpu_ticks_of(pid: int) -> int:
     """CPU time (user + system, in clock ticks) a process has used so far; 0 if it has gone."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0
-    fields = raw[raw.rfind(")") + 2:].split()
-    return int(fields[11]) + int(fields[12])
+    fields = _stat_fields(pid)
+    return 0 if fields is None else int(fields[11]) + int(fields[12])
 
 
 def process_table() -> dict[int, tuple[int, int]]:

@@ -21,7 +21,8 @@ from bot.redelivery import RECENT_USER_MESSAGES, earlier_replies
 logger = logging.getLogger(__name__)
 
 
-async def _recent_events(store: TrackerStore, sender_id: str) -> list[dict[str, Any]]:
+async def recent_events_of(store: TrackerStore, sender_id: str) -> list[dict[str, Any]]:
+    """The end of the conversation, by the project's store's query; all of it from any other store."""
     # Rasa wraps the configured store (FailSafeTrackerStore, AwaitableTrackerStore).
     inner: Any = store
     while not hasattr(inner, "recent_events_async") and hasattr(inner, "_tracker_store"):
@@ -40,7 +41,7 @@ async def handle_once(agent: Agent, message: UserMessage) -> None:
         logger.info("Ignoring message as there is no agent to handle it.")
         return
     async with agent.lock_store.lock(message.sender_id):
-        events = await _recent_events(agent.tracker_store, message.sender_id)
+        events = await recent_events_of(agent.tracker_store, message.sender_id)
         replies = earlier_replies(events, message.message_id, message.text)
         if replies is None:
             await agent.processor.handle_message(message)

@@ -251,3 +251,26 @@ def test_recent_events_start_at_the_nth_latest_user_message(stores: Any, domain:
     assert [e.get("text") for e in two if e["event"] == "user"] == ["visit two", "visit three"]
     assert len(run(ours.recent_events_async("cara", 10))) == len(events) - 3  # from the 1st user
     assert run(ours.recent_events_async("nobody", 10)) == []
+
+
+def test_redelivery_finds_the_query_inside_rasas_wrapper_and_copes_without_it(
+        stores: Any, domain: Domain) -> None:
+    from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+
+    from bot.channels.redelivery import recent_events_of
+    from bot.redelivery import RECENT_USER_MESSAGES
+
+    ours, _ = stores
+    events = _session(T0, "visit one") + _session(T0 + 3600, "visit two")
+    run(ours.save(_tracker("eve", domain, events)))
+    # The Rasa server holds the configured store inside a FailSafeTrackerStore.
+    assert run(recent_events_of(FailSafeTrackerStore(ours), "eve")) == \
+        run(ours.recent_events_async("eve", RECENT_USER_MESSAGES))
+
+    # Another store (Rasa's in-memory one) has no such query: the whole conversation is read.
+    memory = InMemoryTrackerStore(domain)
+    run(memory.save(_tracker("eve", domain, events)))
+    whole = run(recent_events_of(FailSafeTrackerStore(memory), "eve"))
+    assert [event["event"] for event in whole] == [event.type_name for event in events]
+    assert [e["text"] for e in whole if e["event"] == "user"] == ["visit one", "visit two"]
+    assert run(recent_events_of(FailSafeTrackerStore(memory), "nobody")) == []

@@ -77,4 +77,3 @@ def test_a_machine_without_a_cpu_controller_is_named(tmp_path: Path) -> None:
         Hierarchy.find(tmp_path)
     (tmp_path / "cgroup.controllers").write_text("cpu memory pids\n")
     assert Hierarchy.find(tmp_path) == Hierarchy(tmp_path, 2)
-
