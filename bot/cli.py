@@ -71,6 +71,14 @@ def build_encoder() -> None:
     typer.echo(f"{'Built' if built else 'Up to date:'} {relative}")
 
 
+@app.command("check-answers")
+def check_answers(files: List[Path] = typer.Argument(None, help="answer files; default: all")) -> None:
+    """Validate answer files (data/answers) and list answers below Flesch reading ease 60."""
+    from bot.knowledge.answers import main as check
+
+    raise typer.Exit(code=check([str(f) for f in files or []]))
+
+
 @app.command("check-kb")
 def check_kb() -> None:
     """Validate the knowledge base and report its size."""
