@@ -71,8 +71,11 @@ def build_encoder() -> None:
     typer.echo(f"{'Built' if built else 'Up to date:'} {relative}")
 
 
+_ANSWER_FILES = typer.Argument(None, help="answer files; default: all of data/answers")
+
+
 @app.command("check-answers")
-def check_answers(files: List[Path] = typer.Argument(None, help="answer files; default: all")) -> None:
+def check_answers(files: List[Path] = _ANSWER_FILES) -> None:
     """Validate answer files (data/answers) and list answers below Flesch reading ease 60."""
     from bot.knowledge.answers import main as check
 
