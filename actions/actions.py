@@ -9,12 +9,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import replies
 from bot.checks import reply as check_reply
 from bot.checks import service as checks
-from bot.extraction import extract_facts
-from bot.knowledge import TOPIC_IDS, KnowledgeBase, default_knowledge_base
-from bot.profile import (
+from bot.guidance import replies
+from bot.guidance.extraction import extract_facts
+from bot.guidance.knowledge import TOPIC_IDS, KnowledgeBase, default_knowledge_base
+from bot.guidance.profile import (
     ATTRIBUTE_VALUES,
     BOOLEAN_ATTRIBUTES,
     UNKNOWN,

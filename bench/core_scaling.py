@@ -24,9 +24,9 @@ from pathlib import Path
 
 from bench import report_file
 from bench.latency import machine
+from bot.paths import PROJECT_ROOT as ROOT
 
 START, END = "<!-- core-scaling:start -->", "<!-- core-scaling:end -->"
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def unit_of_work() -> int:

@@ -35,7 +35,8 @@ from typing import Any, Iterator, Sequence
 import aiohttp
 
 from bench import report_file
-from bench.procs import BIN, LOG_DIR, ROOT, Service, base_env, stack_env
+from bench.procs import BIN, LOG_DIR, Service, base_env, stack_env
+from bot.paths import PROJECT_ROOT as ROOT
 from bot.scaled.layout import free_port
 
 MODEL = ROOT / "models" / "sme-assistant.tar.gz"

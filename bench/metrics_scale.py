@@ -49,11 +49,11 @@ from bench import report_file
 from bot.analytics import demo_data, metrics
 from bot.analytics.filters import BREAKDOWNS, Filters
 from bot.analytics.refresh import refresh_rollups
+from bot.paths import PROJECT_ROOT
 from bot.storage.database import create_engine, describe, upgrade
 from bot.storage.models import Base, IngestState
 from bot.storage.rollups import RollupBase
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = PROJECT_ROOT / "build" / "bench-metrics"
 START, END = "<!-- metrics:start -->", "<!-- metrics:end -->"
 #: The section of figures measured with --database-url (PostgreSQL).

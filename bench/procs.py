@@ -18,9 +18,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.paths import PROJECT_ROOT as ROOT
 from bot.scaled.layout import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 LOG_DIR = ROOT / "build" / "bench-logs"
 

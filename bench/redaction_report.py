@@ -20,9 +20,9 @@ from typing import Iterable
 import yaml
 
 from bench import report_file
+from bot.paths import PROJECT_ROOT as ROOT
 from bot.privacy import CATEGORIES, redact
 
-ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "redaction_corpus.yml"
 NLU_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml")) + [ROOT / "tests" / "nlu" / "heldout.yml"]
 MIN_RECALL = 0.98

@@ -50,7 +50,8 @@ import sqlalchemy as sa
 from bench import report_file
 from bench.cpu_budget import PERIOD_US, BudgetError, CpuBudget, check_share, ensure_available
 from bench.latency import OURS_SCRIPTS, machine, percentile, wait_until_stable
-from bench.procs import BIN, ROOT, Service, base_env, cpu_ticks_of, descendants, process_table
+from bench.procs import BIN, Service, base_env, cpu_ticks_of, descendants, process_table
+from bot.paths import PROJECT_ROOT as ROOT
 from bot.privacy.pseudonyms import visitor_key
 from bot.scaled.layout import free_port, read_run_file
 

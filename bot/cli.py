@@ -10,14 +10,15 @@ from typing import List
 import typer
 
 from bot.analytics import commands
-from bot.knowledge import KnowledgeBaseError, load_knowledge_base
+from bot.guidance.knowledge import KnowledgeBaseError, load_knowledge_base
+from bot.paths import PROJECT_ROOT
 from bot.scaled.cli import nginx_config, run_scaled
 from bot.settings import ROLLUP_REFRESH_DEFAULT_SECONDS
+from bot.storage.database import DATABASE_URL_HELP
 from bot.web.staff import commands as staff_commands
 
 app = typer.Typer(help="Tools for the SME cyber guidance assistant.", no_args_is_help=True)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: Everything `rasa train` reads, and the code of the project's own NLU components.
 #: A change to any of these means the model must be retrained.
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data/nlu", "data/rules.yml", "data/stories.yml",
@@ -77,7 +78,7 @@ _ANSWER_FILES = typer.Argument(None, help="answer files; default: all of data/an
 @app.command("check-answers")
 def check_answers(files: List[Path] = _ANSWER_FILES) -> None:
     """Validate answer files (data/answers) and list answers below Flesch reading ease 60."""
-    from bot.knowledge.answers import main as check
+    from bot.guidance.knowledge.answers import main as check
 
     raise typer.Exit(code=check([str(f) for f in files or []]))
 
@@ -108,7 +109,6 @@ def web(
                      motd=False)
 
 
-DATABASE_URL_HELP = "Analytics database (env DATABASE_URL, default SQLite var/analytics.db)"
 TRACKER_URL_HELP = "Rasa's SQL tracker store (env TRACKER_STORE_URL, default SQLite var/tracker.db)"
 
 

@@ -1,22 +1,42 @@
-"""Settings from environment variables, with safe defaults for a laptop."""
+"""Settings from environment variables, with safe defaults for a laptop.
+
+Every environment variable the project reads is read here, through ``text``,
+``positive_int`` or ``non_negative_int``, so that each has one default and one clear
+error for a bad value. The README's configuration table lists them all; a test checks it.
+"""
 
 from __future__ import annotations
 
 import os
 
 
-def positive_int(name: str, default: int) -> int:
-    """A positive whole number from the environment, or ``default``; a clear error otherwise."""
-    raw = os.environ.get(name, "").strip()
+def text(name: str, default: str = "") -> str:
+    """A variable's value without surrounding spaces, or ``default`` when unset or blank."""
+    return os.environ.get(name, "").strip() or default
+
+
+def _whole_number(name: str, default: int, minimum: int) -> int:
+    raw = text(name)
     if not raw:
         return default
     try:
         value = int(raw)
     except ValueError as error:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from error
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {value}")
+    if value < minimum:
+        kind = "positive" if minimum == 1 else f"at least {minimum}"
+        raise ValueError(f"{name} must be {kind}, got {value}")
     return value
+
+
+def positive_int(name: str, default: int) -> int:
+    """A positive whole number from the environment, or ``default``; a clear error otherwise."""
+    return _whole_number(name, default, 1)
+
+
+def non_negative_int(name: str, default: int) -> int:
+    """A whole number of 0 or more (0 turns a limit or cache off), or ``default``."""
+    return _whole_number(name, default, 0)
 
 
 def max_message_chars() -> int:
@@ -29,7 +49,7 @@ def web_port() -> int:
 
 
 def web_host() -> str:
-    return os.environ.get("WEB_HOST", "127.0.0.1")
+    return text("WEB_HOST", "127.0.0.1")
 
 
 def retention_days() -> int:
@@ -48,7 +68,7 @@ def rollup_refresh_seconds() -> int:
 
 def bot_public_url() -> str:
     """Where a visitor's browser reaches the Rasa server (the chat widget on the demo page calls it)."""
-    raw = os.environ.get("BOT_PUBLIC_URL", "").strip().rstrip("/")
+    raw = text("BOT_PUBLIC_URL").rstrip("/")
     if not raw:
         return f"http://127.0.0.1:{positive_int('RASA_PORT', 5005)}"
     if not raw.startswith(("http://", "https://")):

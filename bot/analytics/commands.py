@@ -20,13 +20,12 @@ from sqlalchemy.engine import Engine, make_url
 
 from bot.analytics.filters import DIMENSIONS, SEGMENT_VALUES, Filters, check_segment
 from bot.analytics.formats import FORMATS, render
-from bot.storage.database import analytics_url, create_engine, describe
+from bot.storage.database import DATABASE_URL_HELP, analytics_url, create_engine, describe
 from bot.storage.models import IngestState
 
 #: Default length of a report's range when --from is not given.
 DEFAULT_WEEKS = 12
 
-_DATABASE_HELP = "Analytics database URL (default: DATABASE_URL, else the SQLite file var/analytics.db)."
 
 
 def _segment_help(dimension: str) -> str:
@@ -39,7 +38,7 @@ TO = typer.Option(None, "--to", help="Last day, YYYY-MM-DD, included (default: t
 SIZE = typer.Option(None, "--size", help=_segment_help("size"))
 SECTOR = typer.Option(None, "--sector", help=_segment_help("sector"))
 NATION = typer.Option(None, "--nation", help=_segment_help("nation"))
-DATABASE = typer.Option(None, "--database-url", help=_DATABASE_HELP)
+DATABASE = typer.Option(None, "--database-url", help=DATABASE_URL_HELP)
 
 
 def parse_day(value: str | None, option: str) -> date | None:

@@ -24,7 +24,7 @@ from bot.analytics import metrics
 from bot.analytics.filters import DIMENSIONS, SEGMENT_VALUES, Filters
 from bot.analytics.periods import day_start
 from bot.analytics.refresh import Connectable, as_connection
-from bot.knowledge import default_knowledge_base
+from bot.guidance.knowledge import default_knowledge_base
 from bot.privacy.redaction import redact
 from bot.storage.models import Commitment, Conversation, Feedback, PlanItem, Turn
 from bot.storage.rollups import UNKNOWN

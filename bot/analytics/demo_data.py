@@ -30,7 +30,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Union
 
 import sqlalchemy as sa
@@ -40,14 +39,14 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from bot.analytics.periods import day_start, monday
-from bot.knowledge import TOPIC_IDS, default_knowledge_base
+from bot.guidance.knowledge import TOPIC_IDS, default_knowledge_base
+from bot.guidance.profile import CLOUD_SERVICES, IT_SUPPORT, NATIONS, QUESTION_ORDER, SECTORS, SIZES, WEBSITES
+from bot.paths import PROJECT_ROOT
 from bot.privacy.redaction import redact
-from bot.profile import CLOUD_SERVICES, IT_SUPPORT, NATIONS, QUESTION_ORDER, SECTORS, SIZES, WEBSITES
 from bot.storage.models import Commitment, Conversation, Feedback, PlanItem, Turn, Visitor
 
 Target = Union[Engine, Connection, Session]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 BATCH_TURNS = 20_000
 

@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from bot.analytics.filters import SEGMENT_VALUES
-from bot.knowledge import TOPIC_IDS
+from bot.guidance.knowledge import TOPIC_IDS
 from bot.storage.models import Commitment, Conversation, Feedback, PlanItem, Turn
 from bot.storage.rollups import KEY_LENGTH, UNKNOWN
 

@@ -1,6 +1,6 @@
 """What a metric is computed over: a date range and, optionally, one segment.
 
-Segment values are the profile's vocabulary (bot/profile.py) plus ``unknown`` for rows
+Segment values are the profile's vocabulary (bot/guidance/profile.py) plus ``unknown`` for rows
 whose profile did not hold that attribute, so "how did we do with businesses that never
 told us their size" is a filter like any other.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from bot.profile import NATIONS, SECTORS, SIZES
+from bot.guidance.profile import NATIONS, SECTORS, SIZES
 from bot.storage.rollups import UNKNOWN
 
 Dimension = Literal["size", "sector", "nation"]

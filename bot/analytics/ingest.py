@@ -16,7 +16,7 @@ It only ever SELECTs from the tracker store. How each event becomes rows, in one
   only, ``fallback`` / ``out_of_scope``. ``feedback_helpful`` / ``feedback_unhelpful``
   also give a feedback row on the conversation's last topic; ``not_done_yet`` /
   ``drop_action`` set a commitment to ``not_yet`` / ``dropped``.
-* ``bot`` events carry the reply contract (bot/replies.py): ``custom.topic`` is added to
+* ``bot`` events carry the reply contract (bot/guidance/replies.py): ``custom.topic`` is added to
   the preceding turn's topics, ``custom.plan`` gives plan items, ``custom.commitment``
   opens a commitment (one per visitor and action) and ``custom.done`` marks it done
   (creating it if the visitor never said they would do it; a done one stays done).
@@ -72,9 +72,9 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session
 
 from bot.checks.addresses import mask_addresses
+from bot.guidance.profile import ATTRIBUTE_VALUES, QUESTION_ORDER, parse_value
 from bot.privacy.pseudonyms import Pseudonyms
 from bot.privacy.redaction import redact
-from bot.profile import ATTRIBUTE_VALUES, QUESTION_ORDER, parse_value
 from bot.settings import ROLLUP_REFRESH_DEFAULT_SECONDS
 from bot.storage.database import create_engine, describe, tracker_engine
 from bot.storage.models import (

@@ -6,7 +6,9 @@ malformed requests with a 400 and a JSON error instead of a stack trace.
 
 A request may name its message with ``message_id`` (the widget always does). A message
 sent again with the same id is answered with the replies it got the first time, not
-handled twice (``bot/redelivery.py``).
+handled twice (``bot/channels/redelivery.py``).
+
+The checks of the message itself (empty, too long) are in ``bot/channels/input_guard.py``.
 """
 
 from __future__ import annotations
@@ -21,16 +23,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import speedups
-from bot.channels.redelivery import handle_once
-from bot.input_guard import check_message
-from bot.redelivery import is_message_id
+from bot.channels import rasa_patches
+from bot.channels.input_guard import check_message
+from bot.channels.redelivery import handle_once, is_message_id
 
 logger = logging.getLogger(__name__)
-
-# The Rasa server imports this module at start-up (credentials.yml), so this is
-# where the response-validation speed-up is installed; see bot/channels/speedups.py.
-speedups.install()
 
 MAX_SENDER_LENGTH = 128
 
@@ -45,6 +42,9 @@ class GuardedRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # The Rasa server builds this channel's routes once at start-up (credentials.yml),
+        # so this is where the project's patches to Rasa's action client are applied.
+        rasa_patches.apply()
         webhook = Blueprint("guarded_rest_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -84,7 +84,7 @@ class GuardedRestInput(RestInput):
             try:
                 if message_id is None:
                     await on_new_message(message)
-                else:  # the client may send it again: handle it once (bot/redelivery.py)
+                else:  # the client may send it again: handle it once (bot/channels/redelivery.py)
                     await handle_once(request.app.ctx.agent, message)
             except CancelledError:
                 logger.error("Message handling timed out for a REST message.")

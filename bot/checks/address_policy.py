@@ -19,12 +19,13 @@ set it in production.
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import socket
 from dataclasses import dataclass
 from typing import Callable, Sequence
 from urllib.parse import urlsplit
+
+from bot import settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -70,7 +71,7 @@ class Target:
 
 def test_allowance() -> tuple[IPNetwork, ...]:
     """Networks the tests may reach; empty unless ``BOT_CHECKS_TEST_ALLOW`` is set."""
-    raw = os.environ.get(TEST_ALLOW_ENV, "").strip()
+    raw = settings.text(TEST_ALLOW_ENV)
     if not raw:
         return ()
     try:

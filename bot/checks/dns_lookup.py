@@ -9,11 +9,10 @@ a local alias cannot point a check at a private machine.
 
 from __future__ import annotations
 
-import os
-
 import dns.exception
 import dns.resolver
 
+from bot import settings
 from bot.checks.address_policy import Resolver
 
 DNS_SERVER_ENV = "BOT_CHECKS_DNS_SERVER"
@@ -21,7 +20,7 @@ DNS_SECONDS = 5.0
 
 
 def configured_server() -> tuple[str, int] | None:
-    raw = os.environ.get(DNS_SERVER_ENV, "").strip()
+    raw = settings.text(DNS_SERVER_ENV)
     if not raw:
         return None
     if raw.startswith("["):  # [::1]:5353

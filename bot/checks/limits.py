@@ -8,13 +8,13 @@ not, counts against the visitor's.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import deque
 from dataclasses import replace
 from typing import Callable
 
+from bot import settings
 from bot.checks.findings import CheckResult
 
 PER_VISITOR_ENV = "BOT_CHECKS_PER_VISITOR"
@@ -24,13 +24,7 @@ CACHE_ENV = "BOT_CHECKS_CACHE_SECONDS"
 
 
 def _setting(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    value = int(raw)
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, got {value}")
-    return value
+    return settings.non_negative_int(name, default)
 
 
 class RateLimiter:

@@ -9,9 +9,9 @@ and ``custom.check`` = ``{"kind", "outcome", "findings": [{"id", "status", "mess
 from __future__ import annotations
 
 from bot.checks.findings import CheckResult
-from bot.knowledge.loader import KnowledgeBase
-from bot.profile import BusinessProfile
-from bot.replies import Message, Reply, topic_answer
+from bot.guidance.knowledge.loader import KnowledgeBase
+from bot.guidance.profile import BusinessProfile
+from bot.guidance.replies import Message, Reply, topic_answer
 
 TOPICS = {"website": "website", "email_domain": "email_security"}
 STATUS_LABELS = {"pass": "OK", "warning": "Worth fixing", "fail": "Needs fixing"}

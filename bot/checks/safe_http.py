@@ -13,7 +13,6 @@ read from each response, no cookies kept, and no proxies or netrc from the envir
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import socket
 import ssl
 import time
@@ -27,6 +26,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from bot import settings
 from bot.checks.address_policy import (
     AddressRefused,
     IPAddress,
@@ -164,7 +164,7 @@ def _session(pins: _Pins) -> requests.Session:
 
 
 def _verify() -> str | bool:
-    bundle = os.environ.get(CA_BUNDLE_ENV, "").strip()
+    bundle = settings.text(CA_BUNDLE_ENV)
     return bundle or True
 
 

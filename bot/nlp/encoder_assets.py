@@ -19,7 +19,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from bot.paths import PROJECT_ROOT
+
 REQUIREMENTS = PROJECT_ROOT / "requirements-encoder.txt"
 DEFAULT_OUTPUT = PROJECT_ROOT / "build" / "sentence_encoder"
 #: The distilled word-piece vectors (bot.nlp.static_vectors), made from the files below.

@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from bot.paths import PROJECT_ROOT
+
 PATTERNS_DIR = PROJECT_ROOT / "data" / "patterns"
 DEFAULT_OUTPUT = PROJECT_ROOT / "build" / "spacy_sme_en"
 _STAMP = "patterns.sha256"

@@ -22,11 +22,13 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import settings
+from bot.paths import PROJECT_ROOT
+
 logger = logging.getLogger(__name__)
 
 APP_DIR = "sme-cyber-assistant"
 SECRET_FILE = "analytics-secret"  # noqa: S105 - a file name, not a secret
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class SecretError(RuntimeError):
@@ -35,7 +37,7 @@ class SecretError(RuntimeError):
 
 def secret_path() -> Path:
     """Where a generated secret is kept: ``$XDG_CONFIG_HOME`` or ``~/.config``."""
-    base = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    base = settings.text("XDG_CONFIG_HOME")
     root = Path(base) if base else Path.home() / ".config"
     return root / APP_DIR / SECRET_FILE
 
@@ -58,7 +60,7 @@ def _read(path: Path) -> str:
 
 def load_secret() -> str:
     """The secret: ``ANALYTICS_SECRET``, else the stored file, else a new one stored there."""
-    from_env = os.environ.get("ANALYTICS_SECRET", "").strip()
+    from_env = settings.text("ANALYTICS_SECRET")
     if from_env:
         return from_env
     path = secret_path()

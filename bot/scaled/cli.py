@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import List
 
 import typer
 
-from bot.scaled.layout import PROJECT_ROOT, Layout
+from bot import settings
+from bot.paths import PROJECT_ROOT
+from bot.scaled.layout import Layout
 from bot.scaled.supervisor import Supervisor
 
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "sme-assistant.tar.gz"
@@ -31,7 +32,7 @@ def run_scaled(
     if not trained.exists():
         typer.echo(f"{trained} is missing: run `make train` first", err=True)
         raise typer.Exit(code=1)
-    port = proxy_port or int(os.environ.get("PROXY_PORT", "8080"))
+    port = proxy_port or settings.positive_int("PROXY_PORT", 8080)
     cpus = [cpu.strip() for cpu in rasa_cpus.split(",") if cpu.strip()]
     layout = Layout.create(root, port, rasa_servers, action_servers, cpus)
     raise typer.Exit(code=Supervisor(layout, trained.resolve()).run())

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from bot import settings
+
 LOOPBACK = "127.0.0.1"
 APP_ROLE = "assistant"
 TRACKER_DB = "tracker"
@@ -144,7 +145,7 @@ class Layout:
 
     def shared_env(self) -> dict[str, str]:
         """What every process of the rehearsal is told about the shared stores."""
-        origins = os.environ.get("BOT_ALLOWED_ORIGINS", "").split()
+        origins = settings.text("BOT_ALLOWED_ORIGINS").split()
         for origin in (self.proxy_url, f"http://localhost:{self.proxy_port}"):
             if origin not in origins:
                 origins.append(origin)
@@ -155,7 +156,7 @@ class Layout:
             "ACTION_SERVER_URL": self.action_server_url,
             "BOT_ALLOWED_ORIGINS": " ".join(origins),
             # The demo page's widget reaches Rasa through the proxy, on the page's own origin.
-            "BOT_PUBLIC_URL": os.environ.get("BOT_PUBLIC_URL") or self.proxy_url,
+            "BOT_PUBLIC_URL": settings.text("BOT_PUBLIC_URL") or self.proxy_url,
             "WEB_HOST": LOOPBACK,
             "WEB_PORT": str(self.web_port),
             "RASA_TELEMETRY_ENABLED": "false",

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.scaled.layout import PROJECT_ROOT
+from bot.paths import PROJECT_ROOT
 
 TEMPLATES = PROJECT_ROOT / "deploy" / "nginx"
 

@@ -17,9 +17,10 @@ from typing import Callable
 import sqlalchemy as sa
 from psycopg2 import sql
 
+from bot import settings
 from bot.scaled.layout import ANALYTICS_DB, APP_ROLE, LOOPBACK, TRACKER_DB, Layout
 
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+PG_BIN = Path(settings.text("PG_BIN", "/usr/lib/postgresql/15/bin"))
 OS_USER = "postgres"
 
 

@@ -31,12 +31,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, TextIO
 
+from bot import settings
+from bot.paths import PROJECT_ROOT
 from bot.scaled import postgres
-from bot.scaled.layout import PROJECT_ROOT, RUN_FILE, Layout
+from bot.scaled.layout import RUN_FILE, Layout
 
 BIN = Path(sys.executable).parent
-NGINX = Path(os.environ.get("NGINX_BIN", "/usr/sbin/nginx"))
-REDIS = Path(os.environ.get("REDIS_BIN", "/usr/bin/redis-server"))
+NGINX = Path(settings.text("NGINX_BIN", "/usr/sbin/nginx"))
+REDIS = Path(settings.text("REDIS_BIN", "/usr/bin/redis-server"))
 STOP_GRACE_SECONDS = 30.0
 #: CPU niceness of ingestion and purging: below the servers that answer visitors.
 BACKGROUND_NICENESS = 10
@@ -159,7 +161,7 @@ class Supervisor:
                    "--port", str(layout.rasa_ports[index]), "--endpoints", "endpoints.yml",
                    "--credentials", "credentials.yml",
                    "--cors", *layout.shared_env()["BOT_ALLOWED_ORIGINS"].split()]
-        token = os.environ.get("RASA_API_TOKEN", "")
+        token = settings.text("RASA_API_TOKEN")
         if token:
             command += ["--enable-api", "--auth-token", token]
         if layout.rasa_cpus:

@@ -11,8 +11,6 @@ from Python so ``bot migrate`` and ``bot ingest`` need no ``alembic`` command li
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,8 +18,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from bot import settings
+from bot.paths import PROJECT_ROOT
+
 DEFAULT_ANALYTICS_PATH = PROJECT_ROOT / "var" / "analytics.db"
+#: The help text of every command's ``--database-url`` option.
+DATABASE_URL_HELP = "Analytics database URL (default: DATABASE_URL, else the SQLite file var/analytics.db)."
 DEFAULT_TRACKER_PATH = PROJECT_ROOT / "var" / "tracker.db"
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 MIGRATIONS = PROJECT_ROOT / "migrations"
@@ -38,7 +40,7 @@ def _normalise(url: str) -> str:
 
 def analytics_url(url: str | None = None) -> str:
     """The analytics database URL: the argument, else ``DATABASE_URL``, else the SQLite file."""
-    chosen = url or os.environ.get("DATABASE_URL", "").strip()
+    chosen = url or settings.text("DATABASE_URL")
     if chosen:
         return _normalise(chosen)
     DEFAULT_ANALYTICS_PATH.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +49,7 @@ def analytics_url(url: str | None = None) -> str:
 
 def tracker_url(url: str | None = None) -> str:
     """Rasa's SQL tracker store: the argument, else ``TRACKER_STORE_URL``, else ``var/tracker.db``."""
-    chosen = url or os.environ.get("TRACKER_STORE_URL", "").strip()
+    chosen = url or settings.text("TRACKER_STORE_URL")
     return _normalise(chosen) if chosen else f"sqlite:///{DEFAULT_TRACKER_PATH}"
 
 

@@ -57,7 +57,7 @@ class OffLoopSQLTrackerStore(SQLTrackerStore):
     def recent_events(self, sender_id: str, user_messages: int) -> list[dict[str, Any]]:
         """The events from the conversation's ``user_messages``-th latest user message on, oldest first.
 
-        Finding a message sent again (``bot/redelivery.py``) needs only the end of the
+        Finding a message sent again (``bot/channels/redelivery.py``) needs only the end of the
         conversation; this reads that end with one indexed query, not the whole conversation.
         """
         event = self.SQLEvent

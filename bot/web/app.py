@@ -10,7 +10,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.knowledge import default_knowledge_base
+from bot.guidance.knowledge import default_knowledge_base
 from bot.web import site, staff
 
 SECURITY_HEADERS = {

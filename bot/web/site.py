@@ -19,7 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import settings
-from bot.knowledge.loader import KnowledgeBase
+from bot.guidance.knowledge.loader import KnowledgeBase
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"

@@ -16,8 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bot.knowledge import TOPIC_IDS
-from bot.profile import NATIONS, SECTORS, SIZES
+from bot.guidance.knowledge import TOPIC_IDS
+from bot.guidance.profile import NATIONS, SECTORS, SIZES
 
 VALUES = {"size": (*SIZES, "unknown"), "sector": (*SECTORS, "unknown"), "nation": (*NATIONS, "unknown")}
 DIMS = ("size", "sector", "nation")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.checks.findings import CheckResult, Finding
 from bot.checks.reply import ask_for_address, check_reply
-from bot.knowledge import default_knowledge_base
-from bot.profile import BusinessProfile
+from bot.guidance.knowledge import default_knowledge_base
+from bot.guidance.profile import BusinessProfile
 
 
 def test_findings_become_bullets_with_a_summary_then_the_guidance() -> None:

@@ -62,7 +62,7 @@ class Scaled:
              timeout: float = 120) -> list[dict[str, Any]]:
         """One message through the proxy (``via=None``) or straight to one Rasa server.
 
-        Each message gets an id of its own, as the widget gives it (bot/redelivery.py).
+        Each message gets an id of its own, as the widget gives it (bot/channels/redelivery.py).
         """
         response = requests.post(f"{via or self.proxy}/webhooks/rest/webhook",
                                  json={"sender": sender, "message": message,

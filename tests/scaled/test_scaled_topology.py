@@ -186,7 +186,7 @@ def test_killing_a_rasa_server_mid_load_loses_no_conversation_and_no_turn(scaled
     def converse(sender: str) -> None:
         for message in FAILOVER_SCRIPT:
             # As the widget does, each message has an id: a message nginx resends after the
-            # server it chose died is recognised if that server had saved it (bot/redelivery.py).
+            # server it chose died is recognised if that server had saved it (bot/channels/redelivery.py).
             body = {"sender": sender, "message": message, "message_id": f"m-{uuid.uuid4().hex}"}
             try:
                 response = requests.post(f"{scaled.proxy}/webhooks/rest/webhook", json=body,

@@ -257,8 +257,7 @@ def test_redelivery_finds_the_query_inside_rasas_wrapper_and_copes_without_it(
         stores: Any, domain: Domain) -> None:
     from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 
-    from bot.channels.redelivery import recent_events_of
-    from bot.redelivery import RECENT_USER_MESSAGES
+    from bot.channels.redelivery import RECENT_USER_MESSAGES, recent_events_of
 
     ours, _ = stores
     events = _session(T0, "visit one") + _session(T0 + 3600, "visit two")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import spacy
 
-from bot.extraction import extract_facts, parse_headcount
+from bot.guidance.extraction import extract_facts, parse_headcount
 from bot.nlp.pipeline import DEFAULT_OUTPUT, build_pipeline
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.input_guard import check_message
+from bot.channels.input_guard import check_message
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t", None, 42])

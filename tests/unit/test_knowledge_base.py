@@ -9,8 +9,8 @@ import pytest
 import textstat
 import yaml
 
-from bot.knowledge import TOPIC_IDS, KnowledgeBaseError, load_knowledge_base
-from bot.knowledge.loader import DEFAULT_GUIDANCE_DIR, DEFAULT_INCIDENTS_FILE
+from bot.guidance.knowledge import TOPIC_IDS, KnowledgeBaseError, load_knowledge_base
+from bot.guidance.knowledge.loader import DEFAULT_GUIDANCE_DIR, DEFAULT_INCIDENTS_FILE
 
 MIN_FLESCH = 60
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.redelivery import earlier_replies, is_message_id
+from bot.channels.redelivery import earlier_replies, is_message_id
 
 
 def user(text: str, message_id: str) -> dict[str, Any]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot import replies
-from bot.incidents import classify
-from bot.knowledge import load_knowledge_base
-from bot.profile import BusinessProfile
+from bot.guidance import replies
+from bot.guidance.incidents import classify
+from bot.guidance.knowledge import load_knowledge_base
+from bot.guidance.profile import BusinessProfile
 
 KB = load_knowledge_base()
 

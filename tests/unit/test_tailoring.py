@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.knowledge import load_knowledge_base
-from bot.profile import ATTRIBUTE_VALUES, CLOUD_SERVICES, BusinessProfile
-from bot.tailoring import MAX_PLAN_ITEMS, Fit, assess, build_plan, topic_actions
+from bot.guidance.knowledge import load_knowledge_base
+from bot.guidance.profile import ATTRIBUTE_VALUES, CLOUD_SERVICES, BusinessProfile
+from bot.guidance.tailoring import MAX_PLAN_ITEMS, Fit, assess, build_plan, topic_actions
 
 KB = load_knowledge_base()
 

@@ -20,12 +20,13 @@ from bot.web.staff.accounts import ROLES, AccountError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+from bot.storage.database import DATABASE_URL_HELP
+
 T = TypeVar("T")
 
 app = typer.Typer(help="Staff dashboard accounts (stored in the analytics database).", no_args_is_help=True)
 
-DATABASE = typer.Option(None, "--database-url",
-                        help="Analytics database URL (default: DATABASE_URL, else var/analytics.db).")
+DATABASE = typer.Option(None, "--database-url", help=DATABASE_URL_HELP)
 PASSWORD_STDIN = typer.Option(False, "--password-stdin",
                               help="Read the password from the first line of standard input.")
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from typing import Literal
 
+from bot import settings
 from bot.settings import positive_int
 
 CookieSecure = Literal["auto", "always", "never"]
@@ -32,7 +32,7 @@ def session_max_hours() -> int:
 
 def cookie_secure() -> CookieSecure:
     """``auto`` (default): Secure when the request came over HTTPS (see README); or always/never."""
-    raw = os.environ.get("STAFF_COOKIE_SECURE", "auto").strip().lower() or "auto"
+    raw = settings.text("STAFF_COOKIE_SECURE", "auto").lower()
     mapping: dict[str, CookieSecure] = {"auto": "auto", "true": "always", "1": "always", "always": "always",
                                         "false": "never", "0": "never", "never": "never"}
     if raw not in mapping:

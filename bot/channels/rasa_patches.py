@@ -1,4 +1,4 @@
-"""Two per-call costs of Rasa 3.6's custom actions, removed without changing behaviour.
+"""Patches to Rasa 3.6: two per-call costs of Rasa 3.6's custom actions, removed without changing behaviour.
 
 1. Validating action-server responses without re-checking Rasa's schema on every call.
 Rasa 3.6's ``RemoteAction._validate_action_result`` calls ``jsonschema.validate``,
@@ -16,7 +16,7 @@ kernel. Here each endpoint keeps one session per event loop, with the same heade
 authentication and timeout, so calls reuse kept-alive connections.
 
 Rasa 3.6 is the last open-source line, so the changes cannot go upstream; they are
-applied when the Rasa server imports the project's REST channel.
+applied by ``apply()`` when the project's REST channel builds its routes at start-up.
 """
 
 from __future__ import annotations
@@ -85,6 +85,7 @@ def kept_session(endpoint: EndpointConfig) -> _KeptSession:
     return _KeptSession(kept[1])
 
 
-def install() -> None:
+def apply() -> None:
+    """Patch Rasa's action client in this process (idempotent)."""
     RemoteAction._validate_action_result = validate_action_result
     EndpointConfig.session = kept_session

@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from bot.incidents import classify, routes_for
-from bot.knowledge.loader import KnowledgeBase
-from bot.knowledge.schema import Action
-from bot.profile import SIZE_LABELS, BusinessProfile
-from bot.tailoring import PlanItem, build_plan, topic_actions
+from bot.guidance.incidents import classify, routes_for
+from bot.guidance.knowledge.loader import KnowledgeBase
+from bot.guidance.knowledge.schema import Action
+from bot.guidance.profile import SIZE_LABELS, BusinessProfile
+from bot.guidance.tailoring import PlanItem, build_plan, topic_actions
 
 WHO_LABELS = {"owner": "you", "all_staff": "everyone", "it_provider": "your IT provider"}
 EFFORT_LABELS = {"minutes": "minutes", "hours": "a few hours", "days": "a few days"}

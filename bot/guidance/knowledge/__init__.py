@@ -1,13 +1,13 @@
 """The guidance knowledge base: topics, actions, incidents and reporting routes."""
 
-from bot.knowledge.loader import (
+from bot.guidance.knowledge.loader import (
     Incident,
     KnowledgeBase,
     ReportingRoute,
     default_knowledge_base,
     load_knowledge_base,
 )
-from bot.knowledge.schema import TOPIC_IDS, Action, KnowledgeBaseError, Topic
+from bot.guidance.knowledge.schema import TOPIC_IDS, Action, KnowledgeBaseError, Topic
 
 __all__ = [
     "TOPIC_IDS",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.knowledge.loader import Incident, KnowledgeBase, ReportingRoute
-from bot.profile import BusinessProfile
+from bot.guidance.knowledge.loader import Incident, KnowledgeBase, ReportingRoute
+from bot.guidance.profile import BusinessProfile
 
 NATION_NAMES = {
     "england": "England",

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Iterable
 
-from bot.knowledge.schema import TOPIC_IDS, Action, Topic
-from bot.profile import SIZE_LABELS, BusinessProfile
+from bot.guidance.knowledge.schema import TOPIC_IDS, Action, Topic
+from bot.guidance.profile import SIZE_LABELS, BusinessProfile
 
 MAX_PLAN_ITEMS = 8
 MAX_PER_TOPIC_IN_PLAN = 2

@@ -16,9 +16,10 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from bot.profile import ATTRIBUTE_VALUES, BOOLEAN_ATTRIBUTES, parse_value, size_from_headcount
+from bot.guidance.profile import ATTRIBUTE_VALUES, BOOLEAN_ATTRIBUTES, parse_value, size_from_headcount
+from bot.paths import DATA_DIR
 
-VOCABULARY_FILE = Path(__file__).resolve().parents[1] / "data" / "patterns" / "profile_vocabulary.yml"
+VOCABULARY_FILE = DATA_DIR / "patterns" / "profile_vocabulary.yml"
 
 # Which extractor to believe when two disagree: a button payload has no extractor.
 _EXTRACTOR_RANK = {None: 0, "SpacyEntityExtractor": 1, "CRFEntityExtractor": 2, "DIETClassifier": 2}

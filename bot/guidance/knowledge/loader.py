@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from bot.knowledge.schema import (
+from bot.guidance.knowledge.schema import (
     TOPIC_IDS,
     Action,
     KnowledgeBaseError,
@@ -18,9 +18,9 @@ from bot.knowledge.schema import (
     _sources,
     parse_topic,
 )
-from bot.profile import NATIONS
+from bot.guidance.profile import NATIONS
+from bot.paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_GUIDANCE_DIR = PROJECT_ROOT / "data" / "guidance"
 DEFAULT_INCIDENTS_FILE = PROJECT_ROOT / "data" / "incidents.yml"
 

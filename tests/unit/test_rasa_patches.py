@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-from bot.channels.speedups import validate_action_result
+from bot.channels.rasa_patches import validate_action_result
 from tests.loops import run
 
 VALID = [
@@ -43,9 +43,10 @@ def test_invalid_responses_fail_both_with_rasas_hint(result):
         validate_action_result(None, result)
 
 
-def test_installed_by_the_rest_channel():
-    import bot.channels.rest  # noqa: F401 - importing installs the speed-up
+def test_applied_when_the_rest_channel_builds_its_routes():
+    from bot.channels.rest import GuardedRestInput
 
+    GuardedRestInput().blueprint(lambda message: None)  # type: ignore[arg-type,return-value]
     assert RemoteAction._validate_action_result is validate_action_result
 
 
@@ -86,7 +87,9 @@ async def _serve_and_call(calls: int, token: str | None = None) -> tuple[set, li
 
 def test_action_calls_reuse_one_connection():
 
-    import bot.channels.rest  # noqa: F401 - importing installs the speed-ups
+    from bot.channels import rasa_patches
+
+    rasa_patches.apply()
 
     ports, seen = run(_serve_and_call(5, token="s3cret"))
     assert len(ports) == 1
@@ -98,9 +101,9 @@ def test_rasas_own_session_opens_a_connection_per_call(monkeypatch):
 
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.channels import speedups
+    from bot.channels import rasa_patches
 
-    monkeypatch.setattr(EndpointConfig, "session", speedups._RASA_SESSION)
+    monkeypatch.setattr(EndpointConfig, "session", rasa_patches._RASA_SESSION)
     ports, _ = run(_serve_and_call(3))
     assert len(ports) == 3
 
@@ -109,7 +112,7 @@ def test_a_new_event_loop_gets_a_new_session():
 
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.channels.speedups import kept_session
+    from bot.channels.rasa_patches import kept_session
 
     endpoint = EndpointConfig("http://127.0.0.1:9/webhook")
 
@@ -131,7 +134,7 @@ def test_a_closed_session_is_replaced():
 
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.channels.speedups import kept_session
+    from bot.channels.rasa_patches import kept_session
 
     endpoint = EndpointConfig("http://127.0.0.1:9/webhook")
 

@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 
 import yaml
 
-from bot.knowledge.schema import (
+from bot.guidance.knowledge.schema import (
     TOPIC_IDS,
     KnowledgeBaseError,
     _conditions,
@@ -27,8 +27,8 @@ from bot.knowledge.schema import (
     _sources,
     count_sentences,
 )
+from bot.paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ANSWERS_DIR = PROJECT_ROOT / "data" / "answers"
 
 KINDS = ("question", "incident", "human")
@@ -255,11 +255,11 @@ def check_steps(answers: Mapping[str, Answer], step_ids: Sequence[str]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m bot.knowledge.answers [FILE ...]``: validate answer files and show each
+    """``python -m bot.guidance.knowledge.answers [FILE ...]``: validate answer files and show each
     answer's reading ease, for content authors."""
     import textstat
 
-    from bot.knowledge.loader import load_topics
+    from bot.guidance.knowledge.loader import load_topics
 
     args = list(sys.argv[1:] if argv is None else argv)
     paths = [Path(a) for a in args] or sorted(DEFAULT_ANSWERS_DIR.glob("*.yml"))

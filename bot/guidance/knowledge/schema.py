@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from bot.profile import ATTRIBUTE_VALUES
+from bot.guidance.profile import ATTRIBUTE_VALUES
 
 TOPIC_IDS = (
     "backups",
