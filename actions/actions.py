@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Literal, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
@@ -83,8 +83,8 @@ class ActionAnswerTopic(Action):
         _send(dispatcher, reply)
         return [
             SlotSet("last_topic", topic),
-            SlotSet("shown_actions", reply.offered),
-            SlotSet("offered_actions", reply.offered),
+            SlotSet("shown_steps", reply.offered),
+            SlotSet("offered_steps", reply.offered),
         ]
 
 
@@ -99,12 +99,12 @@ class ActionMoreInfo(Action):
         if topic not in TOPIC_IDS:
             dispatcher.utter_message(response="utter_capabilities")
             return []
-        shown = _list_slot(tracker, "shown_actions")
+        shown = _list_slot(tracker, "shown_steps")
         reply = replies.more_on_topic(_kb(), topic, _profile(tracker), shown)
         _send(dispatcher, reply)
-        events: List[EventType] = [SlotSet("shown_actions", shown + reply.offered)]
+        events: List[EventType] = [SlotSet("shown_steps", shown + reply.offered)]
         if reply.offered:
-            events.append(SlotSet("offered_actions", reply.offered))
+            events.append(SlotSet("offered_steps", reply.offered))
         return events
 
 
@@ -115,9 +115,9 @@ class ActionGivePlan(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        reply = replies.plan_reply(_kb(), _profile(tracker), done=_list_slot(tracker, "done_actions"))
+        reply = replies.plan_reply(_kb(), _profile(tracker), done=_list_slot(tracker, "done_steps"))
         _send(dispatcher, reply)
-        return [SlotSet("offered_actions", reply.offered)]
+        return [SlotSet("offered_steps", reply.offered)]
 
 
 class ActionHandleIncident(Action):
@@ -129,7 +129,7 @@ class ActionHandleIncident(Action):
     ) -> List[EventType]:
         reply = replies.incident_reply(_kb(), _text(tracker), _profile(tracker))
         _send(dispatcher, reply)
-        return [SlotSet("last_topic", reply.topic), SlotSet("shown_actions", [])]
+        return [SlotSet("last_topic", reply.topic), SlotSet("shown_steps", [])]
 
 
 class ActionUpdateProfile(Action):
@@ -149,11 +149,11 @@ class ActionUpdateProfile(Action):
         return events
 
 
-def _chosen_action(tracker: Tracker) -> Optional[str]:
+def _chosen_step(tracker: Tracker) -> Optional[str]:
     for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == "action_id" and _kb().action(str(entity.get("value"))):
+        if entity.get("entity") == "step_id" and _kb().step(str(entity.get("value"))):
             return str(entity["value"])
-    offered = _list_slot(tracker, "offered_actions")
+    offered = _list_slot(tracker, "offered_steps")
     return offered[0] if len(offered) == 1 else None
 
 
@@ -164,16 +164,16 @@ class ActionRecordCommitment(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        action_id = _chosen_action(tracker)
-        action = _kb().action(action_id) if action_id else None
-        if action is None:
-            offered = _list_slot(tracker, "offered_actions")
-            _send(dispatcher, replies.which_action_reply(_kb(), offered, "commit_action"))
+        step_id = _chosen_step(tracker)
+        step = _kb().step(step_id) if step_id else None
+        if step is None:
+            offered = _list_slot(tracker, "offered_steps")
+            _send(dispatcher, replies.which_step_reply(_kb(), offered, "commit_step"))
             return []
-        _send(dispatcher, replies.commitment_reply(action))
+        _send(dispatcher, replies.commitment_reply(step))
         commitments = _list_slot(tracker, "commitments")
-        if action.id not in commitments:
-            commitments.append(action.id)
+        if step.id not in commitments:
+            commitments.append(step.id)
         return [SlotSet("commitments", commitments)]
 
 
@@ -184,27 +184,27 @@ class ActionRecordDone(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        action_id = _chosen_action(tracker)
-        if action_id is None:
+        step_id = _chosen_step(tracker)
+        if step_id is None:
             commitments = _list_slot(tracker, "commitments")
-            done = _list_slot(tracker, "done_actions")
+            done = _list_slot(tracker, "done_steps")
             open_ones = [c for c in commitments if c not in done]
             if len(open_ones) == 1:
-                action_id = open_ones[0]
-        action = _kb().action(action_id) if action_id else None
-        if action is None:
-            candidates = _list_slot(tracker, "commitments") or _list_slot(tracker, "offered_actions")
-            _send(dispatcher, replies.which_action_reply(_kb(), candidates, "report_done"))
+                step_id = open_ones[0]
+        step = _kb().step(step_id) if step_id else None
+        if step is None:
+            candidates = _list_slot(tracker, "commitments") or _list_slot(tracker, "offered_steps")
+            _send(dispatcher, replies.which_step_reply(_kb(), candidates, "report_done"))
             return []
-        _send(dispatcher, replies.done_reply(action))
-        done = _list_slot(tracker, "done_actions")
-        if action.id not in done:
-            done.append(action.id)
-        return [SlotSet("done_actions", done)]
+        _send(dispatcher, replies.done_reply(step))
+        done = _list_slot(tracker, "done_steps")
+        if step.id not in done:
+            done.append(step.id)
+        return [SlotSet("done_steps", done)]
 
 
 def open_commitments(tracker: Tracker) -> List[str]:
-    done = set(_list_slot(tracker, "done_actions"))
+    done = set(_list_slot(tracker, "done_steps"))
     return [c for c in _list_slot(tracker, "commitments") if c not in done]
 
 
@@ -223,10 +223,10 @@ class ActionSessionStart(Action):
         ]
         events: List[EventType] = [SessionStarted(), *carried]
         pending = open_commitments(tracker)
-        action = _kb().action(pending[0]) if pending else None
-        if action is not None:
-            _send(dispatcher, replies.follow_up_question(action))
-            events.append(SlotSet("offered_actions", [action.id]))
+        step = _kb().step(pending[0]) if pending else None
+        if step is not None:
+            _send(dispatcher, replies.follow_up_question(step))
+            events.append(SlotSet("offered_steps", [step.id]))
         events.append(ActionExecuted("action_listen"))
         return events
 
@@ -240,19 +240,19 @@ class ActionRecordFollowUp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        action_id = _chosen_action(tracker)
-        if action_id is None:
+        step_id = _chosen_step(tracker)
+        if step_id is None:
             pending = open_commitments(tracker)
-            action_id = pending[0] if len(pending) == 1 else None
-        action = _kb().action(action_id) if action_id else None
+            step_id = pending[0] if len(pending) == 1 else None
+        step = _kb().step(step_id) if step_id else None
         intent = _intent(tracker)
-        if action is None:
-            _send(dispatcher, replies.which_action_reply(_kb(), open_commitments(tracker), intent))
+        if step is None:
+            _send(dispatcher, replies.which_step_reply(_kb(), open_commitments(tracker), intent))
             return []
-        status = "dropped" if intent == "drop_action" else "not_yet"
-        _send(dispatcher, replies.follow_up_answer_reply(action, status))
+        status: Literal["not_yet", "dropped"] = "dropped" if intent == "drop_step" else "not_yet"
+        _send(dispatcher, replies.follow_up_answer_reply(step, status))
         if status == "dropped":
-            remaining = [c for c in _list_slot(tracker, "commitments") if c != action.id]
+            remaining = [c for c in _list_slot(tracker, "commitments") if c != step.id]
             return [SlotSet("commitments", remaining)]
         return []
 
@@ -331,8 +331,8 @@ async def _run_check(dispatcher: CollectingDispatcher, tracker: Tracker, kind: s
     _send(dispatcher, reply)
     events: List[EventType] = [SlotSet("pending_check", None)]
     if reply.offered:
-        events += [SlotSet("last_topic", reply.topic), SlotSet("shown_actions", reply.offered),
-                   SlotSet("offered_actions", reply.offered)]
+        events += [SlotSet("last_topic", reply.topic), SlotSet("shown_steps", reply.offered),
+                   SlotSet("offered_steps", reply.offered)]
     return events
 
 

@@ -91,9 +91,9 @@ def check_kb() -> None:
     except KnowledgeBaseError as error:
         typer.echo(f"Knowledge base error: {error}", err=True)
         raise typer.Exit(code=1) from error
-    actions = kb.all_actions()
-    typer.echo(f"{len(kb.topics)} topics, {len(actions)} actions, "
-               f"{sum(a.must_do for a in actions)} must-dos, {len(kb.incidents)} incident types")
+    steps = kb.all_steps()
+    typer.echo(f"{len(kb.topics)} topics, {len(steps)} steps, "
+               f"{sum(s.must_do for s in steps)} must-dos, {len(kb.incidents)} incident types")
 
 
 @app.command("web")

@@ -168,7 +168,7 @@ def topics(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
 
 
 def _action_titles() -> dict[str, str]:
-    return {action.id: action.title for action in default_knowledge_base().all_actions()}
+    return {action.id: action.title for action in default_knowledge_base().all_steps()}
 
 
 def actions(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:

@@ -158,7 +158,7 @@ class _Generator:
         self.event_id = next_event_id
         self.examples = nlu_examples()
         self.kb = default_knowledge_base()
-        self.actions = {topic: [a.id for a in t.actions] for topic, t in self.kb.topics.items()}
+        self.actions = {topic: [a.id for a in t.steps] for topic, t in self.kb.topics.items()}
         self.helpful = {topic: min(0.97, HELPFUL_BASE + rng.uniform(-0.15, 0.15)) for topic in TOPIC_IDS}
         self.days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
         self.day_weights = [1.0 if d.weekday() < 5 else 0.4 for d in self.days]
@@ -250,7 +250,7 @@ class _Generator:
                 for topic, action in plan[:rng.choice((1, 1, 2, 3))]:
                     if action in committed:
                         continue
-                    say("commit_action", self.text("commit_action"), rng.uniform(0.75, 1.0))
+                    say("commit_step", self.text("commit_step"), rng.uniform(0.75, 1.0))
                     committed.add(action)
                     rows.commitments.append(self.commitment(key, visitor_key, topic, action, at, known))
         if rng.random() < P_GOODBYE:

@@ -75,6 +75,7 @@ from bot.checks.addresses import mask_addresses
 from bot.guidance.profile import ATTRIBUTE_VALUES, QUESTION_ORDER, parse_value
 from bot.privacy.pseudonyms import Pseudonyms
 from bot.privacy.redaction import redact
+from bot.reply_contract import Key
 from bot.settings import ROLLUP_REFRESH_DEFAULT_SECONDS
 from bot.storage.database import create_engine, describe, tracker_engine
 from bot.storage.models import (
@@ -100,7 +101,9 @@ PREFETCH_CHUNK = 400
 GAP_GRACE_SECONDS = 10.0
 PROFILE_SLOTS: tuple[str, ...] = QUESTION_ORDER
 FEEDBACK_INTENTS = {"feedback_helpful": True, "feedback_unhelpful": False}
-FOLLOW_UP_INTENTS = {"not_done_yet": "not_yet", "drop_action": "dropped"}
+#: The entity that names a guidance step in a button payload, and its name in older conversations.
+STEP_ENTITIES = frozenset({"step_id", "action_id"})
+FOLLOW_UP_INTENTS = {"not_done_yet": "not_yet", "drop_step": "dropped", "drop_action": "dropped"}
 #: Every event type Rasa 3.6 writes (rasa/shared/core/events.py); others are malformed.
 RASA_EVENT_TYPES = frozenset({
     "user", "user_featurization", "entities", "bot", "slot", "restart", "rewind", "reset_slots",
@@ -269,12 +272,14 @@ def _optional_str(container: dict[str, Any], key: str, what: str) -> str | None:
 def _key_pair(value: Any, what: str) -> tuple[str, str]:
     if not isinstance(value, dict):
         raise Malformed(f"{what} is not an object")
-    topic, action = value.get("topic"), value.get("action")
-    if not isinstance(topic, str) or not isinstance(action, str) or not topic or not action:
-        raise Malformed(f"{what} lacks a topic or action")
-    if len(topic) > 32 or len(action) > 80:
-        raise Malformed(f"{what} has an over-long topic or action id")
-    return _clean(topic), _clean(action)
+    # Conversations stored before guidance steps had that name say "action" (reply_contract).
+    topic = value.get(Key.TOPIC)
+    step = value.get(Key.STEP, value.get(Key.LEGACY_STEP))
+    if not isinstance(topic, str) or not isinstance(step, str) or not topic or not step:
+        raise Malformed(f"{what} lacks a topic or step")
+    if len(topic) > 32 or len(step) > 80:
+        raise Malformed(f"{what} has an over-long topic or step id")
+    return _clean(topic), _clean(step)
 
 
 def _timestamp(row: Any, data: dict[str, Any]) -> tuple[float, datetime]:
@@ -311,7 +316,7 @@ def _user(data: dict[str, Any]) -> UserTurn:
         if name and name not in types:
             types.append(name)
     action_ids = tuple(str(e["value"]) for e in entities
-                       if e.get("entity") == "action_id" and isinstance(e.get("value"), str))
+                       if e.get("entity") in STEP_ENTITIES and isinstance(e.get("value"), str))
     text = _optional_str(data, "text", "text")
     return UserTurn(
         # Web addresses and domains identify a business (the checks ask for them): masked too.
@@ -333,19 +338,19 @@ def _bot(data: dict[str, Any]) -> BotReply:
     custom = body.get("custom")
     if not isinstance(custom, dict):
         return BotReply(None, (), None, None)  # not part of the reply contract
-    topic = _optional_str(custom, "topic", "custom.topic")
+    topic = _optional_str(custom, Key.TOPIC, "custom.topic")
     if topic is not None and not 0 < len(topic) <= 32:
         raise Malformed("custom.topic is empty or over-long")
-    plan = custom.get("plan")
+    plan = custom.get(Key.PLAN)
     if plan is not None and not isinstance(plan, list):
         raise Malformed("custom.plan is not a list")
     return BotReply(
         topic=_clean(topic) if topic else None,
         plan=tuple(_key_pair(item, "a custom.plan item") for item in plan or ()),
-        commitment=_key_pair(custom["commitment"], "custom.commitment") if custom.get("commitment")
-        else None,
-        done=_key_pair(custom["done"], "custom.done") if custom.get("done") else None,
-        check=_check(custom["check"]) if custom.get("check") else None,
+        commitment=_key_pair(custom[Key.COMMITMENT], "custom.commitment")
+        if custom.get(Key.COMMITMENT) else None,
+        done=_key_pair(custom[Key.DONE], "custom.done") if custom.get(Key.DONE) else None,
+        check=_check(custom[Key.CHECK]) if custom.get(Key.CHECK) else None,
     )
 
 
@@ -358,17 +363,18 @@ def _check(value: Any) -> CheckSummary:
     """``custom.check`` (bot/checks/reply.py): kind, outcome and each finding's id and status."""
     if not isinstance(value, dict):
         raise Malformed("custom.check is not an object")
-    kind, outcome, findings = value.get("kind"), value.get("outcome"), value.get("findings") or []
+    kind, outcome = value.get(Key.KIND), value.get(Key.OUTCOME)
+    findings = value.get(Key.FINDINGS) or []
     if kind not in CHECK_KINDS or outcome not in CHECK_OUTCOMES or not isinstance(findings, list):
         raise Malformed("custom.check has an unknown kind or outcome")
     pairs: list[tuple[str, str]] = []
     for finding in findings:
-        if not isinstance(finding, dict) or finding.get("status") not in CHECK_STATUSES:
+        if not isinstance(finding, dict) or finding.get(Key.STATUS) not in CHECK_STATUSES:
             raise Malformed("a custom.check finding has no valid status")
-        name = _safe_name(finding.get("id"), 32)
+        name = _safe_name(finding.get(Key.ID), 32)
         if name is None:
             raise Malformed("a custom.check finding has no valid id")
-        pairs.append((name, str(finding["status"])))
+        pairs.append((name, str(finding[Key.STATUS])))
     return CheckSummary(str(kind), str(outcome), tuple(pairs))
 
 

@@ -23,6 +23,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import reply_contract as contract
 from bot.channels import rasa_patches
 from bot.channels.input_guard import check_message
 from bot.channels.redelivery import handle_once, is_message_id
@@ -76,7 +77,7 @@ class GuardedRestInput(RestInput):
             guard = check_message(text)
             if not guard.accepted:
                 return response.json([{"recipient_id": sender, "text": guard.reply,
-                                       "custom": {"refused": guard.reason}}])
+                                       "custom": contract.refused(guard.reason or "refused")}])
 
             collector = CollectingOutputChannel()
             message = UserMessage(text, collector, sender, input_channel=self.name(),

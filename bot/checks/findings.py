@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal, cast
+
+from bot import reply_contract as contract
 
 Status = Literal["pass", "warning", "fail"]
 STATUSES: tuple[Status, ...] = ("pass", "warning", "fail")
@@ -17,8 +19,8 @@ class Finding:
     status: Status
     message: str
 
-    def as_contract(self) -> dict[str, str]:
-        return {"id": self.id, "status": self.status, "message": self.message}
+    def as_contract(self) -> contract.Finding:
+        return contract.finding(self.id, self.status, self.message)
 
 
 @dataclass(frozen=True)
@@ -41,11 +43,9 @@ class CheckResult:
     def counts(self) -> dict[str, int]:
         return {status: sum(1 for f in self.findings if f.status == status) for status in STATUSES}
 
-    def as_contract(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "outcome": self.outcome,
-            "findings": [finding.as_contract() for finding in self.findings],
-            "notes": list(self.notes),
-            "counts": self.counts(),
-        }
+    def as_contract(self) -> contract.CheckPayload:
+        """The ``custom.check`` payload (``bot/reply_contract.py``)."""
+        kind = cast(Literal["website", "email_domain"], self.kind)
+        outcome = cast(Literal["checked", "refused", "unreachable", "rate_limited"], self.outcome)
+        return contract.check_payload(kind, outcome, [f.as_contract() for f in self.findings],
+                                      self.notes)

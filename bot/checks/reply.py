@@ -8,6 +8,7 @@ and ``custom.check`` = ``{"kind", "outcome", "findings": [{"id", "status", "mess
 
 from __future__ import annotations
 
+from bot import reply_contract as contract
 from bot.checks.findings import CheckResult
 from bot.guidance.knowledge.loader import KnowledgeBase
 from bot.guidance.profile import BusinessProfile
@@ -48,7 +49,7 @@ def _summary(result: CheckResult) -> str:
 def check_reply(kb: KnowledgeBase, result: CheckResult, profile: BusinessProfile) -> Reply:
     """The findings, then the knowledge base's advice on the topic."""
     topic = TOPICS[result.kind]
-    custom = {"topic": topic, "check": result.as_contract()}
+    custom = contract.check(topic, result.as_contract())
     if result.outcome != "checked":
         return Reply([Message(text=result.problem, custom=custom)], topic=topic)
     lines = [INTRO[result.kind]]

@@ -1,25 +1,22 @@
 """What the assistant says, composed from the knowledge base and the profile.
 
-Each function returns plain ``Message`` objects. The reply contract that the
-widget, the analytics and the tests rely on is kept here:
-
-* a guidance reply carries ``custom.topic`` (a topic id);
-* an action-plan reply carries ``custom.plan``: ``[{"topic", "action", "title"}]``
-  in priority order;
-* replies that are not guidance carry no topic;
-* a website or email-domain check reply carries ``custom.check`` (``bot/checks/reply.py``).
+Each function returns plain ``Message`` objects. Their ``custom`` payloads, which the
+widget, the analytics and the tests rely on, are built by ``bot/reply_contract.py``:
+a guidance reply carries ``custom.topic``, a plan ``custom.plan`` in priority order, and
+replies that are not guidance carry no topic.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Literal, Sequence
 
+from bot import reply_contract as contract
 from bot.guidance.incidents import classify, routes_for
 from bot.guidance.knowledge.loader import KnowledgeBase
-from bot.guidance.knowledge.schema import Action
+from bot.guidance.knowledge.schema import Step
 from bot.guidance.profile import SIZE_LABELS, BusinessProfile
-from bot.guidance.tailoring import PlanItem, build_plan, topic_actions
+from bot.guidance.tailoring import PlanStep, build_plan, topic_steps
 
 WHO_LABELS = {"owner": "you", "all_staff": "everyone", "it_provider": "your IT provider"}
 EFFORT_LABELS = {"minutes": "minutes", "hours": "a few hours", "days": "a few days"}
@@ -30,84 +27,76 @@ MORE_HINT = 'Say "tell me more" for further steps, or "what should I do first?" 
 class Message:
     text: str | None = None
     buttons: list[dict[str, str]] = field(default_factory=list)
-    custom: dict[str, Any] | None = None
+    custom: contract.Custom | None = None
 
 
 @dataclass
 class Reply:
     messages: list[Message]
-    offered: list[str] = field(default_factory=list)  # action ids the user can now commit to
+    offered: list[str] = field(default_factory=list)  # step ids the user can now commit to
     topic: str | None = None
 
 
-def commit_button(action: Action) -> dict[str, str]:
+def commit_button(step: Step) -> dict[str, str]:
     return {
-        "title": f"I'll do this: {action.title}",
-        "payload": f'/commit_action{{"action_id": "{action.id}"}}',
+        "title": f"I'll do this: {step.title}",
+        "payload": contract.step_payload("commit_step", step.id),
     }
 
 
-def _action_entry(item: PlanItem) -> dict[str, Any]:
-    action = item.action
-    return {
-        "id": action.id,
-        "topic": action.topic,
-        "title": action.title,
-        "why": item.why,
-        "who": action.who,
-        "effort": action.effort,
-        "cost": action.cost,
-        "must_do": action.must_do,
-        "sources": list(action.sources),
-    }
+def _step_entry(item: PlanStep) -> contract.StepEntry:
+    step = item.step
+    return contract.step_entry(id=step.id, topic=step.topic, title=step.title, why=item.why,
+                               who=step.who, effort=step.effort, cost=step.cost,
+                               must_do=step.must_do, sources=step.sources)
 
 
-def _bullets(items: Iterable[PlanItem]) -> str:
-    return "\n".join(f"- {item.action.title}. {item.action.text}" for item in items)
+def _bullets(items: Iterable[PlanStep]) -> str:
+    return "\n".join(f"- {item.step.title}. {item.step.text}" for item in items)
 
 
 def topic_answer(
     kb: KnowledgeBase, topic_id: str, profile: BusinessProfile, skip: Sequence[str] = ()
 ) -> Reply:
-    """A short answer on one topic: the summary and up to three actions that fit."""
+    """A short answer on one topic: the summary and up to three steps that fit."""
     topic = kb.topics[topic_id]
-    items = topic_actions(topic, profile, skip=skip)
+    items = topic_steps(topic, profile, skip=skip)
     if not items:
         return more_exhausted(kb, topic_id)
     lead = "For your business, start with these:" if profile.known() else "Start with these:"
     text = f"{topic.summary}\n\n{lead}\n{_bullets(items)}\n\n{MORE_HINT}"
-    custom = {"topic": topic_id, "actions": [_action_entry(item) for item in items]}
-    buttons = [commit_button(item.action) for item in items] + [
+    custom = contract.guidance(topic_id, [_step_entry(item) for item in items])
+    buttons = [commit_button(item.step) for item in items] + [
         {"title": "Tell me more", "payload": "/more_info"}
     ]
     return Reply([Message(text=text, buttons=buttons, custom=custom)],
-                 offered=[item.action.id for item in items], topic=topic_id)
+                 offered=[item.step.id for item in items], topic=topic_id)
 
 
 def more_on_topic(
     kb: KnowledgeBase, topic_id: str, profile: BusinessProfile, shown: Sequence[str]
 ) -> Reply:
-    """The next few actions on the topic last discussed."""
+    """The next few steps on the topic last discussed."""
     topic = kb.topics[topic_id]
-    items = topic_actions(topic, profile, skip=shown)
+    items = topic_steps(topic, profile, skip=shown)
     if not items:
         return more_exhausted(kb, topic_id)
     text = f"More on {topic.title.lower()}:\n{_bullets(items)}"
-    custom = {"topic": topic_id, "actions": [_action_entry(item) for item in items]}
-    buttons = [commit_button(item.action) for item in items]
+    custom = contract.guidance(topic_id, [_step_entry(item) for item in items])
+    buttons = [commit_button(item.step) for item in items]
     return Reply([Message(text=text, buttons=buttons, custom=custom)],
-                 offered=[item.action.id for item in items], topic=topic_id)
+                 offered=[item.step.id for item in items], topic=topic_id)
 
 
 def more_exhausted(kb: KnowledgeBase, topic_id: str) -> Reply:
     topic = kb.topics[topic_id]
-    sources = sorted({url for action in topic.actions for url in action.sources})[:2]
+    sources = sorted({url for step in topic.steps for url in step.sources})[:2]
     text = (
         f"That's all my advice on {topic.title.lower()} for your business. "
         f"You can read more at {' and '.join(sources)}. "
         'Ask me about another topic, or say "what should I do first?" for a plan.'
     )
-    return Reply([Message(text=text, custom={"topic": topic_id})], topic=topic_id)
+    return Reply([Message(text=text, custom=contract.topic_only(topic_id))], topic=topic_id)
 
 
 def plan_reply(kb: KnowledgeBase, profile: BusinessProfile, done: Sequence[str] = ()) -> Reply:
@@ -117,23 +106,22 @@ def plan_reply(kb: KnowledgeBase, profile: BusinessProfile, done: Sequence[str] 
         return Reply([Message(text="You have done everything on my list. Well done!")])
     lines = []
     for number, item in enumerate(plan, start=1):
-        action = item.action
-        flag = " (must-do)" if action.must_do else ""
-        who = WHO_LABELS[action.who]
-        lines.append(f"{number}. {action.title}{flag}. Who: {who}. Time: "
-                     f"{EFFORT_LABELS[action.effort]}. {item.why}")
+        step = item.step
+        flag = " (must-do)" if step.must_do else ""
+        who = WHO_LABELS[step.who]
+        lines.append(f"{number}. {step.title}{flag}. Who: {who}. Time: "
+                     f"{EFFORT_LABELS[step.effort]}. {item.why}")
     intro = "Here is your action plan, most important first:"
     text = f"{intro}\n" + "\n".join(lines) + (
         "\n\nTell me which ones you will do, and tell me when one is done. "
         "Ask about any step to learn how."
     )
-    custom = {
-        "plan": [item.as_contract() for item in plan],
-        "actions": [_action_entry(item) for item in plan],
-    }
-    buttons = [commit_button(item.action) for item in plan[:3]]
+    custom = contract.plan([contract.plan_entry(item.step.topic, item.step.id, item.step.title)
+                            for item in plan],
+                           [_step_entry(item) for item in plan])
+    buttons = [commit_button(item.step) for item in plan[:3]]
     return Reply([Message(text=text, buttons=buttons, custom=custom)],
-                 offered=[item.action.id for item in plan])
+                 offered=[item.step.id for item in plan])
 
 
 def incident_reply(kb: KnowledgeBase, text: str, profile: BusinessProfile) -> Reply:
@@ -146,11 +134,7 @@ def incident_reply(kb: KnowledgeBase, text: str, profile: BusinessProfile) -> Re
     for route, label in chosen:
         routes.append(f"- {label}: {route.text}" if label else f"- {route.text}")
     report = "Then report it:\n" + "\n".join(routes)
-    custom = {
-        "topic": incident.topic,
-        "incident": incident.id,
-        "reporting": [route.id for route, _ in chosen],
-    }
+    custom = contract.incident(incident.topic, incident.id, [route.id for route, _ in chosen])
     return Reply(
         [Message(text=urgent, custom=custom), Message(text=report)], topic=incident.topic
     )
@@ -209,52 +193,52 @@ def clarify_reply(kb: KnowledgeBase, candidate_topics: Sequence[str]) -> Reply:
     return Reply([Message(text=text, buttons=buttons)])
 
 
-def commitment_reply(action: Action) -> Reply:
-    text = (f"Great, I've noted that you'll {action.title[0].lower() + action.title[1:]}. "
+def commitment_reply(step: Step) -> Reply:
+    text = (f"Great, I've noted that you'll {step.title[0].lower() + step.title[1:]}. "
             'Tell me when it\'s done, or ask "how do I do that?" if you get stuck.')
-    custom = {"commitment": {"topic": action.topic, "action": action.id}}
+    custom = contract.commitment(step.topic, step.id)
     return Reply([Message(text=text, custom=custom)])
 
 
-def done_reply(action: Action) -> Reply:
-    text = f"Well done! I've marked \"{action.title}\" as done. That makes your business safer."
-    custom = {"done": {"topic": action.topic, "action": action.id}}
+def done_reply(step: Step) -> Reply:
+    text = f"Well done! I've marked \"{step.title}\" as done. That makes your business safer."
+    custom = contract.done(step.topic, step.id)
     return Reply([Message(text=text, custom=custom)])
 
 
-def which_action_reply(kb: KnowledgeBase, offered: Sequence[str], intent: str) -> Reply:
-    """Ask which action the user means, with a button for each one offered."""
-    actions = [a for a in (kb.action(i) for i in offered) if a is not None][:5]
-    if not actions:
+def which_step_reply(kb: KnowledgeBase, offered: Sequence[str], intent: str) -> Reply:
+    """Ask which step the user means, with a button for each one offered."""
+    steps = [a for a in (kb.step(i) for i in offered) if a is not None][:5]
+    if not steps:
         text = ("Which step do you mean? Ask me about a topic or for an action plan first, "
                 "then press the button under the step.")
         return Reply([Message(text=text)])
     buttons = [
-        {"title": action.title, "payload": f'/{intent}{{"action_id": "{action.id}"}}'}
-        for action in actions
+        {"title": step.title, "payload": contract.step_payload(intent, step.id)}
+        for step in steps
     ]
     return Reply([Message(text="Which step do you mean?", buttons=buttons)])
 
 
-def follow_up_question(action: Action) -> Reply:
-    """Ask a returning visitor about an action they planned last time."""
-    planned = action.title[0].lower() + action.title[1:]
+def follow_up_question(step: Step) -> Reply:
+    """Ask a returning visitor about a step they planned last time."""
+    planned = step.title[0].lower() + step.title[1:]
     text = f"Welcome back. Last time you planned to {planned}. Have you done it?"
     buttons = [
-        {"title": "Yes, it's done", "payload": f'/report_done{{"action_id": "{action.id}"}}'},
-        {"title": "Not yet", "payload": f'/not_done_yet{{"action_id": "{action.id}"}}'},
-        {"title": "I'm not going to", "payload": f'/drop_action{{"action_id": "{action.id}"}}'},
+        {"title": "Yes, it's done", "payload": contract.step_payload("report_done", step.id)},
+        {"title": "Not yet", "payload": contract.step_payload("not_done_yet", step.id)},
+        {"title": "I'm not going to", "payload": contract.step_payload("drop_step", step.id)},
     ]
-    custom = {"follow_up": {"topic": action.topic, "action": action.id}}
+    custom = contract.follow_up(step.topic, step.id)
     return Reply([Message(text=text, buttons=buttons, custom=custom)])
 
 
-def follow_up_answer_reply(action: Action, status: str) -> Reply:
-    """Acknowledge "not yet" or "not going to" for a planned action."""
+def follow_up_answer_reply(step: Step, status: Literal["not_yet", "dropped"]) -> Reply:
+    """Acknowledge "not yet" or "not going to" for a planned step."""
     if status == "not_yet":
-        text = (f"No problem. \"{action.title}\" is still on your list. "
+        text = (f"No problem. \"{step.title}\" is still on your list. "
                 'Ask me "how do I do that?" if something is in the way.')
     else:
-        text = f"OK, I've taken \"{action.title}\" off your list."
-    custom = {"follow_up_answer": {"topic": action.topic, "action": action.id, "status": status}}
+        text = f"OK, I've taken \"{step.title}\" off your list."
+    custom = contract.follow_up_answer(step.topic, step.id, status)
     return Reply([Message(text=text, custom=custom)])

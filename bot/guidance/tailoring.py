@@ -1,11 +1,11 @@
-"""The tailoring engine: from a business profile to an ordered list of actions.
+"""The tailoring engine: from a business profile to an ordered list of steps.
 
 Pure functions over the knowledge base and a profile, so that the rules can be
 checked with property-based tests:
 
-* an action whose condition is known to be false is never offered;
+* a step whose condition is known to be false is never offered;
 * must-dos that are known to apply come first;
-* then the actions that fit the profile best, at most ``MAX_PLAN_ITEMS``;
+* then the steps that fit the profile best, at most ``MAX_PLAN_ITEMS``;
 * every item carries one line on why it applies to this business.
 """
 
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Iterable
 
-from bot.guidance.knowledge.schema import TOPIC_IDS, Action, Topic
+from bot.guidance.knowledge.schema import TOPIC_IDS, Step, Topic
 from bot.guidance.profile import SIZE_LABELS, BusinessProfile
 
 MAX_PLAN_ITEMS = 8
 MAX_PER_TOPIC_IN_PLAN = 2
-MAX_ACTIONS_IN_ANSWER = 3
+MAX_STEPS_IN_ANSWER = 3
 
 
 class Fit(Enum):
@@ -36,13 +36,9 @@ class Assessment:
 
 
 @dataclass(frozen=True)
-class PlanItem:
-    action: Action
+class PlanStep:
+    step: Step
     why: str
-
-    def as_contract(self) -> dict[str, str]:
-        """The reply contract's plan entry: topic, action and title."""
-        return {"topic": self.action.topic, "action": self.action.id, "title": self.action.title}
 
 
 def _condition_holds(attribute: str, allowed: tuple[Any, ...], value: Any) -> bool:
@@ -51,11 +47,11 @@ def _condition_holds(attribute: str, allowed: tuple[Any, ...], value: Any) -> bo
     return value in allowed and isinstance(value, bool) == isinstance(allowed[0], bool)
 
 
-def assess(action: Action, profile: BusinessProfile) -> Assessment:
-    """How well one action fits the profile."""
+def assess(step: Step, profile: BusinessProfile) -> Assessment:
+    """How well one step fits the profile."""
     matched: list[str] = []
     uncertain = False
-    for attribute, allowed in action.applies_when.items():
+    for attribute, allowed in step.applies_when.items():
         value = getattr(profile, attribute)
         if value is None:
             uncertain = True
@@ -110,17 +106,17 @@ def _reason(attribute: str, profile: BusinessProfile, allowed: tuple[Any, ...]) 
     return reason
 
 
-def why_line(action: Action, profile: BusinessProfile, assessment: Assessment) -> str:
-    """One line on why this action applies to this business."""
-    reasons = [_reason(a, profile, action.applies_when[a]) for a in assessment.matched]
+def why_line(step: Step, profile: BusinessProfile, assessment: Assessment) -> str:
+    """One line on why this step applies to this business."""
+    reasons = [_reason(a, profile, step.applies_when[a]) for a in assessment.matched]
     if reasons:
         joined = reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + " and " + reasons[-1]
         lead = f"Because {joined}."
-    elif action.must_do:
+    elif step.must_do:
         lead = "Official guidance says every business should do this."
     else:
         lead = ""
-    return f"{lead} {action.why}".strip()
+    return f"{lead} {step.why}".strip()
 
 
 def _topic_rank(topic_id: str) -> int:
@@ -128,71 +124,71 @@ def _topic_rank(topic_id: str) -> int:
 
 
 def _sort_key(
-    action: Action, assessment: Assessment, position: int
+    step: Step, assessment: Assessment, position: int
 ) -> tuple[int, int, int, int, int, int]:
     """Lower sorts first.
 
     Must-dos that apply are ordered by priority, then by how specific they are to
     this business. Everything else: known fit first, then profile-specific, then
-    priority and topic order. Ties go to the action listed first in its topic file,
+    priority and topic order. Ties go to the step listed first in its topic file,
     where authors put the most important first.
     """
-    if action.must_do and assessment.fit is Fit.APPLIES:
-        return (0, action.priority, -len(assessment.matched), _topic_rank(action.topic), position, 0)
+    if step.must_do and assessment.fit is Fit.APPLIES:
+        return (0, step.priority, -len(assessment.matched), _topic_rank(step.topic), position, 0)
     return (
         1,
         0 if assessment.fit is Fit.APPLIES else 1,
         -len(assessment.matched),
-        action.priority,
-        _topic_rank(action.topic),
+        step.priority,
+        _topic_rank(step.topic),
         position,
     )
 
 
-def rank_actions(actions: Iterable[Action], profile: BusinessProfile) -> list[PlanItem]:
-    """Every action that may apply, best first, with why-lines. Excluded ones are dropped."""
+def rank_steps(steps: Iterable[Step], profile: BusinessProfile) -> list[PlanStep]:
+    """Every step that may apply, best first, with why-lines. Excluded ones are dropped."""
     scored = []
     positions: dict[str, int] = {}
-    for action in actions:
-        position = positions.get(action.topic, 0)
-        positions[action.topic] = position + 1
-        assessment = assess(action, profile)
+    for step in steps:
+        position = positions.get(step.topic, 0)
+        positions[step.topic] = position + 1
+        assessment = assess(step, profile)
         if assessment.fit is not Fit.EXCLUDED:
-            scored.append((_sort_key(action, assessment, position), action, assessment))
+            scored.append((_sort_key(step, assessment, position), step, assessment))
     scored.sort(key=lambda entry: entry[0])
-    return [PlanItem(action, why_line(action, profile, a)) for _, action, a in scored]
+    return [PlanStep(step, why_line(step, profile, a)) for _, step, a in scored]
 
 
 def build_plan(
     topics: dict[str, Topic], profile: BusinessProfile, limit: int = MAX_PLAN_ITEMS,
     exclude: Iterable[str] = (),
-) -> list[PlanItem]:
+) -> list[PlanStep]:
     """An ordered action plan for the whole business: must-dos first, then the best fits.
 
-    The plan first takes the best action from as many different topics as it can, so
-    that eight steps cover eight areas; only then a second action from a topic (never
-    more than ``MAX_PER_TOPIC_IN_PLAN``). Actions in ``exclude`` (already done) are left out.
+    The plan first takes the best step from as many different topics as it can, so
+    that eight steps cover eight areas; only then a second step from a topic (never
+    more than ``MAX_PER_TOPIC_IN_PLAN``). Steps in ``exclude`` (already done) are left out.
     """
     skip = set(exclude)
-    candidates = [a for t in topics.values() for a in t.actions if a.id not in skip]
-    ranked = rank_actions(candidates, profile)
+    candidates = [a for t in topics.values() for a in t.steps if a.id not in skip]
+    ranked = rank_steps(candidates, profile)
     chosen: list[int] = []
     per_topic: dict[str, int] = {}
     for cap in range(1, MAX_PER_TOPIC_IN_PLAN + 1):
         for index, item in enumerate(ranked):
             if len(chosen) >= limit:
                 break
-            if index in chosen or per_topic.get(item.action.topic, 0) >= cap:
+            if index in chosen or per_topic.get(item.step.topic, 0) >= cap:
                 continue
             chosen.append(index)
-            per_topic[item.action.topic] = per_topic.get(item.action.topic, 0) + 1
+            per_topic[item.step.topic] = per_topic.get(item.step.topic, 0) + 1
     return [ranked[index] for index in sorted(chosen)]
 
 
-def topic_actions(
-    topic: Topic, profile: BusinessProfile, skip: Iterable[str] = (), limit: int = MAX_ACTIONS_IN_ANSWER
-) -> list[PlanItem]:
-    """The best actions within one topic for this profile, for a short answer."""
+def topic_steps(
+    topic: Topic, profile: BusinessProfile, skip: Iterable[str] = (), limit: int = MAX_STEPS_IN_ANSWER
+) -> list[PlanStep]:
+    """The best steps within one topic for this profile, for a short answer."""
     excluded = set(skip)
-    ranked = rank_actions((a for a in topic.actions if a.id not in excluded), profile)
+    ranked = rank_steps((a for a in topic.steps if a.id not in excluded), profile)
     return ranked[:limit]

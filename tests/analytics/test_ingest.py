@@ -55,8 +55,8 @@ def alice_story(conversation: Callable[..., Conversation]) -> Conversation:
     alice = conversation(ALICE).session()
     alice.user(f"hi, I'm {EMAIL}, how do I back up our files?", "ask_backups", 0.91)
     alice.bot("Back up ...", topic="backups", actions=[{"id": "backups_automatic"}]).save()
-    alice.user('/commit_action{"action_id": "backups_automatic"}', "commit_action", 1.0,
-               {"action_id": "backups_automatic"})
+    alice.user('/commit_step{"step_id": "backups_automatic"}', "commit_step", 1.0,
+               {"step_id": "backups_automatic"})
     alice.bot("Great, noted", commitment={"topic": "backups", "action": "backups_automatic"}).save()
     alice.user("what should I do first?", "ask_action_plan", 0.88)
     for name in ("size", "sector", "nation", "cloud", "card_payments"):
@@ -71,21 +71,21 @@ def alice_story(conversation: Callable[..., Conversation]) -> Conversation:
     alice.bot("Sorry, I'm not sure").save()
     alice.user("what's the weather like", "out_of_scope", 0.9)
     alice.bot("I can only help with ...").save()
-    alice.user("I've set up the backups", "report_done", 0.93, {"action_id": "backups_automatic"})
+    alice.user("I've set up the backups", "report_done", 0.93, {"step_id": "backups_automatic"})
     alice.bot("Well done!", done={"topic": "backups", "action": "backups_automatic"}).save()
 
     alice.at(T0 + 2 * 86400).session(**PROFILE)  # two days later; slots carried over
     alice.bot("Last time you planned to turn on 2SV ...", topic="passwords")
-    alice.user('/commit_action{"action_id": "passwords_2sv"}', "commit_action", 1.0,
-               {"action_id": "passwords_2sv"})
+    alice.user('/commit_step{"step_id": "passwords_2sv"}', "commit_step", 1.0,
+               {"step_id": "passwords_2sv"})
     alice.bot("Noted", commitment={"topic": "passwords", "action": "passwords_2sv"})
     alice.user("how do I protect email?", "ask_email_security", 0.9)
     alice.bot("Email ...", topic="email_security")
-    alice.user('/commit_action{"action_id": "email_dmarc"}', "commit_action", 1.0,
-               {"action_id": "email_dmarc"})
+    alice.user('/commit_step{"step_id": "email_dmarc"}', "commit_step", 1.0,
+               {"step_id": "email_dmarc"})
     alice.bot("Noted", commitment={"topic": "email_security", "action": "email_dmarc"})
-    alice.user("not yet", "not_done_yet", 0.9, {"action_id": "passwords_2sv"})
-    alice.user("we won't do that one", "drop_action", 0.9, {"action_id": "email_dmarc"})
+    alice.user("not yet", "not_done_yet", 0.9, {"step_id": "passwords_2sv"})
+    alice.user("we won't do that one", "drop_step", 0.9, {"step_id": "email_dmarc"})
     alice.user("this was no use", "feedback_unhelpful", 0.9).save()
     return alice
 
@@ -131,7 +131,7 @@ def test_a_story_becomes_the_rows_the_design_describes(story: dict[str, Conversa
     assert (turns[0]["intent"], turns[0]["confidence"], turns[0]["topics"]) == (
         "ask_backups", 0.91, "backups")
     assert turns[0]["week"] == date(2025, 1, 6) and turns[0]["channel"] == "rest"
-    assert turns[1]["entity_types"] == "action_id" and turns[1]["topics"] is None
+    assert turns[1]["entity_types"] == "step_id" and turns[1]["topics"] is None
     assert turns[0]["size"] is None  # the profile came later
     # Snapshot at the moment of each message: five slots before turn 3, all ten after.
     assert (turns[3]["size"], turns[3]["cloud"], turns[3]["card_payments"], turns[3]["website"]) == (
@@ -343,12 +343,12 @@ def test_commitment_edge_cases(conversation: Callable[..., Conversation], tracke
     commit("a1")
     hana.user("not yet", "not_done_yet", 0.9)  # no action named: the only open one
     commit("a2")
-    hana.user("drop it", "drop_action", 0.9)  # two open: ambiguous, nothing changes
-    hana.user("drop a2", "drop_action", 0.9, {"action_id": "a2"})
+    hana.user("drop it", "drop_step", 0.9)  # two open: ambiguous, nothing changes
+    hana.user("drop a2", "drop_step", 0.9, {"step_id": "a2"})
     commit("a2")  # committing again reopens a dropped one
     hana.bot("Well done", done={"topic": "backups", "action": "a3"})  # done, never committed
     commit("a3")  # ...and stays done
-    hana.user("drop a3", "drop_action", 0.9, {"action_id": "a3"}).save()
+    hana.user("drop a3", "drop_step", 0.9, {"step_id": "a3"}).save()
     ingest(tracker_url, analytics_url)
     status = {c["action"]: (c["status"], c["done_at"] is not None)
               for c in rows(analytics_url, "commitments")}
@@ -358,7 +358,7 @@ def test_commitment_edge_cases(conversation: Callable[..., Conversation], tracke
 def test_a_commitment_goes_from_open_to_done(conversation: Callable[..., Conversation], tracker_url: str,
                                             analytics_url: str) -> None:
     ivan = conversation("ivan").session()
-    ivan.user("I'll do it", "commit_action", 1.0, {"action_id": "backups_automatic"})
+    ivan.user("I'll do it", "commit_step", 1.0, {"step_id": "backups_automatic"})
     ivan.bot("Noted", commitment={"topic": "backups", "action": "backups_automatic"}).save()
     ingest(tracker_url, analytics_url)
     [opened] = rows(analytics_url, "commitments")

@@ -3,13 +3,13 @@
 Range used by the tests: 2025-03-03 (Mon) to 2025-03-16 (Sun), two ISO weeks.
 
 visitor conv. started           segment                          profiled plan last intent
-V1      A     2025-02-20 10:00  micro/retail/england            yes      yes   commit_action  (before)
-V1      B     2025-03-04 09:00  micro/retail/england            yes      yes   commit_action
+V1      A     2025-02-20 10:00  micro/retail/england            yes      yes   commit_step  (before)
+V1      B     2025-03-04 09:00  micro/retail/england            yes      yes   commit_step
 V2      C     2025-03-05 14:00  sole_trader/hospitality/wales   no       no    ask_phishing
 V2      D     2025-03-12 11:00  sole_trader/hospitality/wales   yes      yes   thank
 V3      E     2025-03-10 16:00  unknown                         no       no    out_of_scope
-V4      F     2025-03-14 13:00  small/retail/scotland           yes      yes   commit_action
-V5      H     2025-01-10 10:00  medium/manufacturing/n. ireland yes      yes   commit_action  (before)
+V4      F     2025-03-14 13:00  small/retail/scotland           yes      yes   commit_step
+V5      H     2025-01-10 10:00  medium/manufacturing/n. ireland yes      yes   commit_step  (before)
 V5      G     2025-03-15 10:00  medium/manufacturing/n. ireland yes      yes   goodbye
 V6      I     2025-03-16 23:30  unknown                         no       no    nlu_fallback
 V3      J     2025-03-20 09:00  unknown                         no       no    greet          (after)
@@ -44,13 +44,13 @@ def at(text: str) -> datetime:
 
 # conversation -> visitor, started, segment, profiled, got_plan, last_intent
 CONVERSATIONS: dict[str, tuple[str, str, tuple[Any, Any, Any], bool, bool, str | None]] = {
-    "A": ("V1", "2025-02-20 10:00", MICRO, True, True, "commit_action"),
-    "B": ("V1", "2025-03-04 09:00", MICRO, True, True, "commit_action"),
+    "A": ("V1", "2025-02-20 10:00", MICRO, True, True, "commit_step"),
+    "B": ("V1", "2025-03-04 09:00", MICRO, True, True, "commit_step"),
     "C": ("V2", "2025-03-05 14:00", SOLE, False, False, "ask_phishing"),
     "D": ("V2", "2025-03-12 11:00", SOLE, True, True, "thank"),
     "E": ("V3", "2025-03-10 16:00", NONE, False, False, "out_of_scope"),
-    "F": ("V4", "2025-03-14 13:00", SMALL, True, True, "commit_action"),
-    "H": ("V5", "2025-01-10 10:00", MEDIUM, True, True, "commit_action"),
+    "F": ("V4", "2025-03-14 13:00", SMALL, True, True, "commit_step"),
+    "H": ("V5", "2025-01-10 10:00", MEDIUM, True, True, "commit_step"),
     "G": ("V5", "2025-03-15 10:00", MEDIUM, True, True, "goodbye"),
     "I": ("V6", "2025-03-16 23:30", NONE, False, False, "nlu_fallback"),
     "J": ("V3", "2025-03-20 09:00", NONE, False, False, "greet"),
@@ -59,14 +59,14 @@ CONVERSATIONS: dict[str, tuple[str, str, tuple[Any, Any, Any], bool, bool, str |
 # conversation, at, intent, text, topics, segment of the turn's own snapshot
 TURNS: list[tuple[str, str, str, str | None, str | None, tuple[Any, Any, Any]]] = [
     ("A", "2025-02-20 10:01", "ask_backups", "How do I back up?", "backups", MICRO),
-    ("A", "2025-02-20 10:04", "commit_action", "I'll do it", None, MICRO),
+    ("A", "2025-02-20 10:04", "commit_step", "I'll do it", None, MICRO),
     ("B", "2025-03-04 09:01", "greet", "hi", None, MICRO),
     ("B", "2025-03-04 09:02", "ask_backups", "How do I back up?", "backups", MICRO),
     ("B", "2025-03-04 09:03", "ask_phishing", "is this email from [EMAIL] a scam?", "phishing,email_security",
      MICRO),
     ("B", "2025-03-04 09:04", "nlu_fallback", "the box is blinking", None, MICRO),
     ("B", "2025-03-04 09:05", "ask_action_plan", "make me a plan", None, MICRO),
-    ("B", "2025-03-04 09:06", "commit_action", "I'll do it", None, MICRO),
+    ("B", "2025-03-04 09:06", "commit_step", "I'll do it", None, MICRO),
     ("C", "2025-03-05 14:01", "ask_phishing", "what is phishing", "phishing", NONE),
     ("C", "2025-03-05 14:02", "inform", "just me", None, NONE),
     ("C", "2025-03-05 14:03", "out_of_scope", "how do I register for VAT", None, SOLE),
@@ -78,7 +78,7 @@ TURNS: list[tuple[str, str, str, str | None, str | None, tuple[Any, Any, Any]]] 
     ("E", "2025-03-10 16:02", "nlu_fallback", None, None, NONE),  # text blanked by retention
     ("F", "2025-03-14 13:01", "ask_ransomware", "what is ransomware", "ransomware", SMALL),
     ("F", "2025-03-14 13:02", "ask_action_plan", "a plan please", None, SMALL),
-    ("F", "2025-03-14 13:03", "commit_action", "will do", None, SMALL),
+    ("F", "2025-03-14 13:03", "commit_step", "will do", None, SMALL),
     ("H", "2025-01-10 10:01", "ask_backups", "how do I back up", "backups", MEDIUM),
     ("G", "2025-03-15 10:01", "ask_backups", "How do I back up", "backups", MEDIUM),
     ("G", "2025-03-15 10:02", "goodbye", "bye", None, MEDIUM),

@@ -32,7 +32,7 @@ def _ingest_more(connection: sa.engine.Connection) -> None:
     connection.execute(c.insert().values(
         conversation_key=ds.key("K"), visitor_key=ds.key("V2"), started_at=k_at,
         last_at=k_at + timedelta(minutes=6), is_returning=True, user_turns=2, profiled=True, got_plan=True,
-        last_intent="commit_action", size="sole_trader", sector="hospitality", nation="wales"))
+        last_intent="commit_step", size="sole_trader", sector="hospitality", nation="wales"))
     connection.execute(t.insert(), [
         {"event_id": 1001, "conversation_key": ds.key("K"), "visitor_key": ds.key("V2"),
          "at": k_at + timedelta(minutes=1), "week": date(2025, 3, 17), "text": "what is phishing",
@@ -40,7 +40,7 @@ def _ingest_more(connection: sa.engine.Connection) -> None:
          "size": "sole_trader", "sector": "hospitality", "nation": "wales"},
         {"event_id": 1002, "conversation_key": ds.key("K"), "visitor_key": ds.key("V2"),
          "at": k_at + timedelta(minutes=5), "week": date(2025, 3, 17), "text": "will do",
-         "intent": "commit_action", "topics": None, "fallback": False, "out_of_scope": False,
+         "intent": "commit_step", "topics": None, "fallback": False, "out_of_scope": False,
          "size": "sole_trader", "sector": "hospitality", "nation": "wales"}])
     connection.execute(PlanItem.__table__.insert().values(
         conversation_key=ds.key("K"), visitor_key=ds.key("V2"), at=k_at + timedelta(minutes=2), position=1,

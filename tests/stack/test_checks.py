@@ -79,7 +79,7 @@ def test_a_website_check_in_the_chat(checks: ChecksStack) -> None:
     assert "- Worth fixing: The site reveals its software in the Server header" in text
     assert address not in text and "127.0.0.1" not in text
     # The guidance from the knowledge base follows, with actions to commit to.
-    assert any(c.get("topic") == "website" and c.get("actions") for c in customs(reply))
+    assert any(c.get("topic") == "website" and c.get("steps") for c in customs(reply))
     assert ("https", "/") in checks.site.requests
 
 

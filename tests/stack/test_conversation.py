@@ -14,12 +14,12 @@ def test_question_in_own_words_gets_tagged_guidance(say):
 def test_answer_is_short_and_offers_more(say):
     reply = say("how do I back up our files?")
     assert topics(reply) == ["backups"]
-    actions = [c for c in customs(reply) if "actions" in c][0]["actions"]
+    actions = [c for c in customs(reply) if "steps" in c][0]["steps"]
     assert 1 <= len(actions) <= 3
     assert any(b["payload"] == "/more_info" for b in buttons(reply))
     more = say("tell me more")
     assert topics(more) == ["backups"]
-    more_ids = {a["id"] for c in customs(more) for a in c.get("actions", [])}
+    more_ids = {a["id"] for c in customs(more) for a in c.get("steps", [])}
     assert more_ids.isdisjoint({a["id"] for a in actions})
 
 
@@ -28,7 +28,7 @@ def test_answers_are_tailored_to_what_the_bot_knows(say):
     reply = say("how do I keep our cloud accounts safe?")
     assert topics(reply) == ["cloud"]
     assert "Microsoft 365" in texts(reply) or any(
-        "Microsoft 365" in a["why"] for c in customs(reply) for a in c.get("actions", []))
+        "Microsoft 365" in a["why"] for c in customs(reply) for a in c.get("steps", []))
 
 
 def test_plan_asks_only_for_missing_details_then_gives_ordered_plan(say):
@@ -93,11 +93,11 @@ def test_correction_changes_the_profile(say):
 
 def test_commit_and_done(say):
     reply = say("how do I back up our files?")
-    action_id = [c for c in customs(reply) if "actions" in c][0]["actions"][0]["id"]
-    committed = say(f'/commit_action{{"action_id": "{action_id}"}}')
-    assert {"commitment": {"topic": "backups", "action": action_id}} in customs(committed)
-    done = say(f'/report_done{{"action_id": "{action_id}"}}')
-    assert {"done": {"topic": "backups", "action": action_id}} in customs(done)
+    step_id = [c for c in customs(reply) if "steps" in c][0]["steps"][0]["id"]
+    committed = say(f'/commit_step{{"step_id": "{step_id}"}}')
+    assert {"commitment": {"topic": "backups", "action": step_id}} in customs(committed)
+    done = say(f'/report_done{{"step_id": "{step_id}"}}')
+    assert {"done": {"topic": "backups", "action": step_id}} in customs(done)
 
 
 def test_ransomware_incident_gets_urgent_steps_then_reporting(say):
@@ -151,16 +151,16 @@ def _follow_ups(messages):
 
 def test_returning_visitor_is_asked_about_open_commitments(say):
     reply = say("how do I back up our files?")
-    action_id = [c for c in customs(reply) if "actions" in c][0]["actions"][0]["id"]
-    say(f'/commit_action{{"action_id": "{action_id}"}}')
+    step_id = [c for c in customs(reply) if "steps" in c][0]["steps"][0]["id"]
+    say(f'/commit_step{{"step_id": "{step_id}"}}')
 
     back = say("/session_start")
-    assert _follow_ups(back) == [{"topic": "backups", "action": action_id}]
+    assert _follow_ups(back) == [{"topic": "backups", "action": step_id}]
     assert "Last time you planned to" in texts(back)
 
     answer = say("not yet")
     assert "still on your list" in texts(answer)
-    assert _follow_ups(say("/session_start")) == [{"topic": "backups", "action": action_id}]
+    assert _follow_ups(say("/session_start")) == [{"topic": "backups", "action": step_id}]
 
     dropped = say("we've decided not to do it")
     assert "off your list" in texts(dropped)
@@ -169,9 +169,9 @@ def test_returning_visitor_is_asked_about_open_commitments(say):
 
 def test_done_commitment_is_not_followed_up(say):
     reply = say("how should I handle software updates?")
-    action_id = [c for c in customs(reply) if "actions" in c][0]["actions"][0]["id"]
-    say(f'/commit_action{{"action_id": "{action_id}"}}')
-    say(f'/report_done{{"action_id": "{action_id}"}}')
+    step_id = [c for c in customs(reply) if "steps" in c][0]["steps"][0]["id"]
+    say(f'/commit_step{{"step_id": "{step_id}"}}')
+    say(f'/report_done{{"step_id": "{step_id}"}}')
     assert _follow_ups(say("/session_start")) == []
 
 

@@ -31,12 +31,12 @@ def _wait_for(stack, sql: str, expected: int, params: tuple = (), seconds: float
 def test_turns_are_recorded_redacted_within_seconds(stack, say, sender):
     say("hi, I'm jo.bloggs@example.co.uk, call me on 07700 900123")
     reply = say("how do I back up our files?")
-    action_id = [c for c in customs(reply) if "actions" in c][0]["actions"][0]["id"]
-    say(f'/commit_action{{"action_id": "{action_id}"}}')
+    step_id = [c for c in customs(reply) if "steps" in c][0]["steps"][0]["id"]
+    say(f'/commit_step{{"step_id": "{step_id}"}}')
 
     visitor = visitor_key(sender, STACK_SECRET)
     assert _wait_for(stack, "select count(*) from commitments where visitor_key = ? and action = ?",
-                     1, (visitor, action_id)) == 1
+                     1, (visitor, step_id)) == 1
     texts = [row[0] or "" for row in _rows(stack, "select text from turns where visitor_key = ?",
                                            (visitor,))]
     joined = "\n".join(texts)
@@ -58,8 +58,8 @@ def test_the_report_counts_a_conversation_and_its_commitment(stack, say, sender)
     from pathlib import Path
 
     reply = say("how should I handle software updates?")
-    action_id = [c for c in customs(reply) if "actions" in c][0]["actions"][0]["id"]
-    say(f'/commit_action{{"action_id": "{action_id}"}}')
+    step_id = [c for c in customs(reply) if "steps" in c][0]["steps"][0]["id"]
+    say(f'/commit_step{{"step_id": "{step_id}"}}')
     visitor = visitor_key(sender, STACK_SECRET)
     assert _wait_for(stack, "select count(*) from commitments where visitor_key = ?", 1, (visitor,)) == 1
 

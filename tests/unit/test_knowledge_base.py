@@ -25,32 +25,32 @@ def test_exactly_the_required_topics(kb):
     assert len(TOPIC_IDS) == 22
 
 
-def test_every_topic_has_title_summary_and_four_actions(kb):
+def test_every_topic_has_title_summary_and_four_steps(kb):
     for topic in kb.topics.values():
         assert topic.title
-        assert len(topic.actions) >= 4, topic.id
+        assert len(topic.steps) >= 4, topic.id
 
 
-def test_every_action_is_complete(kb):
-    for action in kb.all_actions():
-        assert action.who in {"owner", "all_staff", "it_provider"}
-        assert action.effort and action.cost
-        assert action.sources and all(url.startswith("https://") for url in action.sources)
+def test_every_step_is_complete(kb):
+    for step in kb.all_steps():
+        assert step.who in {"owner", "all_staff", "it_provider"}
+        assert step.effort and step.cost
+        assert step.sources and all(url.startswith("https://") for url in step.sources)
 
 
 def test_official_must_dos_are_flagged(kb):
     """MFA on cloud services, 14-day updates and backups are must-dos in official guidance."""
-    must = {a.topic for a in kb.all_actions() if a.must_do}
+    must = {a.topic for a in kb.all_steps() if a.must_do}
     assert {"passwords", "updates", "backups", "cloud"} <= must
 
 
 def test_conditions_keep_card_advice_to_card_takers(kb):
-    for action in kb.topics["card_payments"].actions:
-        assert action.applies_when.get("card_payments") == (True,), action.id
+    for step in kb.topics["card_payments"].steps:
+        assert step.applies_when.get("card_payments") == (True,), step.id
 
 
-def test_every_action_text_is_plain_english(kb):
-    scores = {a.id: textstat.flesch_reading_ease(a.text) for a in kb.all_actions()}
+def test_every_step_text_is_plain_english(kb):
+    scores = {a.id: textstat.flesch_reading_ease(a.text) for a in kb.all_steps()}
     hard = {k: v for k, v in scores.items() if v < MIN_FLESCH}
     assert not hard, f"Flesch reading ease below {MIN_FLESCH}: {hard}"
 
@@ -84,14 +84,14 @@ def _edit(path: Path, change) -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda d: d["actions"][1].pop("who"), "field 'who': is missing"),
-        (lambda d: d["actions"][0].update(who="the cat"), "field 'who': 'the cat' is not one of"),
-        (lambda d: d["actions"][0].update(sources=["http://example.com"]), "field 'sources'"),
-        (lambda d: d["actions"][0].update(applies_when={"size": ["huge"]}), "applies_when.size"),
-        (lambda d: d["actions"][0].update(applies_when={"colour": ["red"]}), "applies_when.colour"),
-        (lambda d: d.update(actions=d["actions"][:3]), "needs at least 4 actions"),
+        (lambda d: d["steps"][1].pop("who"), "field 'who': is missing"),
+        (lambda d: d["steps"][0].update(who="the cat"), "field 'who': 'the cat' is not one of"),
+        (lambda d: d["steps"][0].update(sources=["http://example.com"]), "field 'sources'"),
+        (lambda d: d["steps"][0].update(applies_when={"size": ["huge"]}), "applies_when.size"),
+        (lambda d: d["steps"][0].update(applies_when={"colour": ["red"]}), "applies_when.colour"),
+        (lambda d: d.update(steps=d["steps"][:3]), "needs at least 4 steps"),
         (lambda d: d.update(summary="Only one sentence."), "field 'summary'"),
-        (lambda d: d["actions"][0].update(must_do="yes"), "field 'must_do'"),
+        (lambda d: d["steps"][0].update(must_do="yes"), "field 'must_do'"),
     ],
 )
 def test_bad_file_names_file_entry_and_field(guidance_copy: Path, change, expected: str):
@@ -116,11 +116,11 @@ def test_invalid_yaml_is_reported(guidance_copy: Path):
         load_knowledge_base(guidance_copy, DEFAULT_INCIDENTS_FILE)
 
 
-def test_duplicate_action_id_across_topics_is_reported(guidance_copy: Path):
-    first = yaml.safe_load((guidance_copy / "backups.yml").read_text())["actions"][0]["id"]
+def test_duplicate_step_id_across_topics_is_reported(guidance_copy: Path):
+    first = yaml.safe_load((guidance_copy / "backups.yml").read_text())["steps"][0]["id"]
     path = guidance_copy / "malware.yml"
     data = yaml.safe_load(path.read_text())
-    data["actions"][0]["id"] = first
+    data["steps"][0]["id"] = first
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     with pytest.raises(KnowledgeBaseError, match="malware.yml: .*must be snake_case and start with"):
         load_knowledge_base(guidance_copy, DEFAULT_INCIDENTS_FILE)

@@ -12,25 +12,25 @@ from bot.guidance.profile import BusinessProfile
 KB = load_knowledge_base()
 
 
-def test_topic_answer_carries_its_topic_and_at_most_three_actions():
+def test_topic_answer_carries_its_topic_and_at_most_three_steps():
     reply = replies.topic_answer(KB, "backups", BusinessProfile())
     custom = reply.messages[0].custom
     assert custom is not None and custom["topic"] == "backups"
-    assert 1 <= len(custom["actions"]) <= 3
-    assert reply.offered == [a["id"] for a in custom["actions"]]
+    assert 1 <= len(custom["steps"]) <= 3
+    assert reply.offered == [a["id"] for a in custom["steps"]]
 
 
-def test_plan_reply_contract_lists_topic_action_title_in_order():
+def test_plan_reply_contract_lists_topic_step_title_in_order():
     reply = replies.plan_reply(KB, BusinessProfile(size="small", cloud=frozenset({"microsoft_365"})))
     custom = reply.messages[0].custom
     assert custom is not None
-    assert [set(item) for item in custom["plan"]] == [{"topic", "action", "title"}] * len(custom["plan"])
-    assert [item["action"] for item in custom["plan"]] == reply.offered
+    assert [set(item) for item in custom["plan"]] == [{"topic", "step", "title"}] * len(custom["plan"])
+    assert [item["step"] for item in custom["plan"]] == reply.offered
     text = reply.messages[0].text or ""
     assert text.index(custom["plan"][0]["title"]) < text.index(custom["plan"][-1]["title"])
 
 
-def test_plan_leaves_out_done_actions():
+def test_plan_leaves_out_done_steps():
     profile = BusinessProfile(size="micro")
     first = replies.plan_reply(KB, profile).offered[0]
     assert first not in replies.plan_reply(KB, profile, done=[first]).offered

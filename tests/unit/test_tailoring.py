@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from bot.guidance.knowledge import load_knowledge_base
 from bot.guidance.profile import ATTRIBUTE_VALUES, CLOUD_SERVICES, BusinessProfile
-from bot.guidance.tailoring import MAX_PLAN_ITEMS, Fit, assess, build_plan, topic_actions
+from bot.guidance.tailoring import MAX_PLAN_ITEMS, Fit, assess, build_plan, topic_steps
 
 KB = load_knowledge_base()
 
@@ -31,8 +31,8 @@ profiles = st.builds(
 )
 
 
-def _known_false(action, profile) -> bool:
-    for attribute, allowed in action.applies_when.items():
+def _known_false(step, profile) -> bool:
+    for attribute, allowed in step.applies_when.items():
         value = getattr(profile, attribute)
         if value is None:
             continue
@@ -46,16 +46,16 @@ def _known_false(action, profile) -> bool:
 
 @settings(max_examples=300, deadline=None)
 @given(profiles)
-def test_plan_never_offers_an_action_whose_condition_fails(profile):
+def test_plan_never_offers_an_step_whose_condition_fails(profile):
     for item in build_plan(KB.topics, profile):
-        assert not _known_false(item.action, profile), item.action.id
+        assert not _known_false(item.step, profile), item.step.id
 
 
 @settings(max_examples=300, deadline=None)
 @given(profiles)
 def test_plan_is_short_unique_and_explained(profile):
     plan = build_plan(KB.topics, profile)
-    ids = [item.action.id for item in plan]
+    ids = [item.step.id for item in plan]
     assert 0 < len(plan) <= MAX_PLAN_ITEMS
     assert len(ids) == len(set(ids))
     assert all(item.why.strip() for item in plan)
@@ -65,10 +65,10 @@ def test_plan_is_short_unique_and_explained(profile):
 @given(profiles)
 def test_applicable_must_dos_come_first(profile):
     plan = build_plan(KB.topics, profile)
-    flags = [item.action.must_do and assess(item.action, profile).fit is Fit.APPLIES for item in plan]
+    flags = [item.step.must_do and assess(item.step, profile).fit is Fit.APPLIES for item in plan]
     # Once a non-must-do appears, no applicable must-do follows it.
     assert flags == sorted(flags, reverse=True)
-    applicable_must = [a for a in KB.all_actions() if a.must_do and assess(a, profile).fit is Fit.APPLIES]
+    applicable_must = [a for a in KB.all_steps() if a.must_do and assess(a, profile).fit is Fit.APPLIES]
     if applicable_must:
         assert flags[0]
 
@@ -77,26 +77,26 @@ def test_applicable_must_dos_come_first(profile):
 @given(profiles)
 def test_known_fits_rank_above_uncertain_ones_within_a_topic(profile):
     for topic in KB.topics.values():
-        ranked = topic_actions(topic, profile, limit=100)
-        fits = [assess(item.action, profile).fit for item in ranked if not (
-            item.action.must_do and assess(item.action, profile).fit is Fit.APPLIES)]
+        ranked = topic_steps(topic, profile, limit=100)
+        fits = [assess(item.step, profile).fit for item in ranked if not (
+            item.step.must_do and assess(item.step, profile).fit is Fit.APPLIES)]
         assert fits == sorted(fits, key=lambda f: 0 if f is Fit.APPLIES else 1)
 
 
 @settings(max_examples=200, deadline=None)
 @given(profiles)
-def test_topic_answers_have_at_most_three_fitting_actions(profile):
+def test_topic_answers_have_at_most_three_fitting_steps(profile):
     for topic in KB.topics.values():
-        items = topic_actions(topic, profile)
+        items = topic_steps(topic, profile)
         assert len(items) <= 3
-        assert all(not _known_false(item.action, profile) for item in items)
+        assert all(not _known_false(item.step, profile) for item in items)
 
 
 def test_no_card_advice_for_a_business_without_cards():
     profile = BusinessProfile(card_payments=False, size="micro")
-    offered = {item.action.id for item in build_plan(KB.topics, profile, limit=100)}
+    offered = {item.step.id for item in build_plan(KB.topics, profile, limit=100)}
     assert not any(a.startswith("card_payments_") for a in offered)
-    assert topic_actions(KB.topics["card_payments"], profile) == []
+    assert topic_steps(KB.topics["card_payments"], profile) == []
 
 
 def test_profile_changes_the_plan():
@@ -104,13 +104,13 @@ def test_profile_changes_the_plan():
                            cloud=frozenset({"google_workspace"}))
     office = BusinessProfile(size="small", card_payments=False, website="none",
                              cloud=frozenset({"microsoft_365"}), remote_working=True)
-    assert [i.action.id for i in build_plan(KB.topics, shop)] != [
-        i.action.id for i in build_plan(KB.topics, office)]
+    assert [i.step.id for i in build_plan(KB.topics, shop)] != [
+        i.step.id for i in build_plan(KB.topics, office)]
 
 
 def test_why_line_names_the_business_fact():
     profile = BusinessProfile(cloud=frozenset({"microsoft_365"}))
-    items = topic_actions(KB.topics["cloud"], profile, limit=100)
-    specific = [i for i in items if "cloud" in i.action.applies_when]
+    items = topic_steps(KB.topics["cloud"], profile, limit=100)
+    specific = [i for i in items if "cloud" in i.step.applies_when]
     assert specific
     assert "Microsoft 365" in specific[0].why or "online" in specific[0].why

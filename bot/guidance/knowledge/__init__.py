@@ -1,4 +1,4 @@
-"""The guidance knowledge base: topics, actions, incidents and reporting routes."""
+"""The guidance knowledge base: topics, steps, incidents and reporting routes."""
 
 from bot.guidance.knowledge.loader import (
     Incident,
@@ -7,11 +7,11 @@ from bot.guidance.knowledge.loader import (
     default_knowledge_base,
     load_knowledge_base,
 )
-from bot.guidance.knowledge.schema import TOPIC_IDS, Action, KnowledgeBaseError, Topic
+from bot.guidance.knowledge.schema import TOPIC_IDS, KnowledgeBaseError, Step, Topic
 
 __all__ = [
     "TOPIC_IDS",
-    "Action",
+    "Step",
     "Incident",
     "KnowledgeBase",
     "KnowledgeBaseError",

@@ -263,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     paths = [Path(a) for a in args] or sorted(DEFAULT_ANSWERS_DIR.glob("*.yml"))
-    step_ids = [s.id for t in load_topics().values() for s in t.actions]
+    step_ids = [s.id for t in load_topics().values() for s in t.steps]
     failed = False
     for path in paths:
         try:

@@ -11,8 +11,8 @@ import yaml
 
 from bot.guidance.knowledge.schema import (
     TOPIC_IDS,
-    Action,
     KnowledgeBaseError,
+    Step,
     Topic,
     _require,
     _sources,
@@ -51,14 +51,14 @@ class KnowledgeBase:
     incidents: dict[str, Incident]
     reporting: tuple[ReportingRoute, ...]
 
-    def action(self, action_id: str) -> Action | None:
-        topic_id = next((t for t in self.topics if action_id.startswith(f"{t}_")), None)
+    def step(self, step_id: str) -> Step | None:
+        topic_id = next((t for t in self.topics if step_id.startswith(f"{t}_")), None)
         if topic_id is None:
             return None
-        return next((a for a in self.topics[topic_id].actions if a.id == action_id), None)
+        return next((a for a in self.topics[topic_id].steps if a.id == step_id), None)
 
-    def all_actions(self) -> list[Action]:
-        return [action for topic in self.topics.values() for action in topic.actions]
+    def all_steps(self) -> list[Step]:
+        return [step for topic in self.topics.values() for step in topic.steps]
 
 
 def _read_yaml(path: Path) -> Any:
@@ -81,13 +81,13 @@ def load_topics(directory: Path = DEFAULT_GUIDANCE_DIR) -> dict[str, Topic]:
               for topic_id in TOPIC_IDS}
     owners: dict[str, str] = {}
     for topic in topics.values():
-        for action in topic.actions:
-            if action.id in owners:
+        for step in topic.steps:
+            if step.id in owners:
                 raise KnowledgeBaseError(
-                    f"{topic.id}.yml", f"action '{action.id}'", "id",
-                    f"is also used in {owners[action.id]}.yml",
+                    f"{topic.id}.yml", f"step '{step.id}'", "id",
+                    f"is also used in {owners[step.id]}.yml",
                 )
-            owners[action.id] = topic.id
+            owners[step.id] = topic.id
     return topics
 
 

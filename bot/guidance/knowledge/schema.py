@@ -41,11 +41,11 @@ TOPIC_IDS = (
 WHO = ("owner", "all_staff", "it_provider")
 EFFORT = ("minutes", "hours", "days")
 COST = ("free", "low", "medium", "high")
-MIN_ACTIONS_PER_TOPIC = 4
+MIN_STEPS_PER_TOPIC = 4
 MAX_TITLE_LENGTH = 60
 MAX_WHY_LENGTH = 120
 
-_ACTION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_STEP_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 
 
@@ -61,7 +61,7 @@ class KnowledgeBaseError(ValueError):
 
 
 @dataclass(frozen=True)
-class Action:
+class Step:
     """One thing a business can do, with the conditions under which it applies."""
 
     id: str
@@ -83,7 +83,7 @@ class Topic:
     id: str
     title: str
     summary: str
-    actions: tuple[Action, ...]
+    steps: tuple[Step, ...]
 
 
 def _require(
@@ -147,15 +147,15 @@ def _conditions(raw: Any, where: tuple[str, str]) -> dict[str, tuple[Any, ...]]:
     return conditions
 
 
-def parse_action(raw: Any, topic_id: str, source: str, index: int) -> Action:
-    entry = f"actions[{index}]"
+def parse_step(raw: Any, topic_id: str, source: str, index: int) -> Step:
+    entry = f"steps[{index}]"
     if not isinstance(raw, dict):
-        raise KnowledgeBaseError(source, entry, "-", "each action must be a mapping")
+        raise KnowledgeBaseError(source, entry, "-", "each step must be a mapping")
     if isinstance(raw.get("id"), str):
-        entry = f"action '{raw['id']}'"
+        entry = f"step '{raw['id']}'"
     where = (source, entry)
-    action_id: str = _require(raw, "id", str, where)
-    if not _ACTION_ID.match(action_id) or not action_id.startswith(f"{topic_id}_"):
+    step_id: str = _require(raw, "id", str, where)
+    if not _STEP_ID.match(step_id) or not step_id.startswith(f"{topic_id}_"):
         raise KnowledgeBaseError(
             source, entry, "id", f"must be snake_case and start with '{topic_id}_'"
         )
@@ -174,8 +174,8 @@ def parse_action(raw: Any, topic_id: str, source: str, index: int) -> Action:
     }
     if unknown:
         raise KnowledgeBaseError(source, entry, sorted(unknown)[0], "is not a known field")
-    return Action(
-        id=action_id,
+    return Step(
+        id=step_id,
         topic=topic_id,
         title=title.strip(),
         text=" ".join(_require(raw, "text", str, where).split()),
@@ -206,22 +206,22 @@ def parse_topic(raw: Any, source: str, expected_id: str) -> Topic:
     summary = " ".join(_require(raw, "summary", str, where).split())
     if count_sentences(summary) != 2:
         raise KnowledgeBaseError(source, "topic", "summary", "must be exactly two sentences")
-    actions_raw = _require(raw, "actions", list, where)
-    if len(actions_raw) < MIN_ACTIONS_PER_TOPIC:
+    steps_raw = _require(raw, "steps", list, where)
+    if len(steps_raw) < MIN_STEPS_PER_TOPIC:
         raise KnowledgeBaseError(
-            source, "topic", "actions", f"needs at least {MIN_ACTIONS_PER_TOPIC} actions"
+            source, "topic", "steps", f"needs at least {MIN_STEPS_PER_TOPIC} steps"
         )
-    actions = tuple(
-        parse_action(item, topic_id, source, index) for index, item in enumerate(actions_raw)
+    steps = tuple(
+        parse_step(item, topic_id, source, index) for index, item in enumerate(steps_raw)
     )
     seen: set[str] = set()
-    for action in actions:
-        if action.id in seen:
-            raise KnowledgeBaseError(source, f"action '{action.id}'", "id", "is used twice")
-        seen.add(action.id)
+    for step in steps:
+        if step.id in seen:
+            raise KnowledgeBaseError(source, f"step '{step.id}'", "id", "is used twice")
+        seen.add(step.id)
     return Topic(
         id=topic_id,
         title=_require(raw, "title", str, where).strip(),
         summary=summary,
-        actions=actions,
+        steps=steps,
     )

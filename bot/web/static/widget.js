@@ -205,7 +205,7 @@
       'display:flex;align-items:center;justify-content:center;font-weight:700;margin-top:2px}',
     '.plan .done .box{background:#00703c;border-color:#00703c;color:#fff}',
     '.plan .status{display:block;font-size:14px;font-weight:700;color:#00703c}',
-    '.plan .actions{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}',
+    '.plan .step-buttons{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}',
     '.feedback{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:8px;font-size:14px}',
     '.feedback button{display:inline-flex;align-items:center;gap:4px}',
     '.feedback svg{width:18px;height:18px;fill:currentColor}',
@@ -348,18 +348,18 @@
   var pending = []; // user items waiting to be sent, oldest first
   var busy = false;
 
-  // Each plan action's state, as the assistant confirmed it: planned, done (for good) or dropped.
-  function actionStates() {
+  // Each plan step's state, as the assistant confirmed it: planned, done (for good) or dropped.
+  function stepStates() {
     var states = {};
     state.items.forEach(function (item) {
       var c = item.custom || {};
       var answer = c.follow_up_answer;
-      if (c.commitment && c.commitment.action && states[c.commitment.action] !== 'done') {
-        states[c.commitment.action] = 'planned';
+      if (c.commitment && c.commitment.step && states[c.commitment.step] !== 'done') {
+        states[c.commitment.step] = 'planned';
       }
-      if (c.done && c.done.action) { states[c.done.action] = 'done'; }
-      if (answer && answer.action && answer.status === 'dropped' && states[answer.action] !== 'done') {
-        states[answer.action] = 'dropped';
+      if (c.done && c.done.step) { states[c.done.step] = 'done'; }
+      if (answer && answer.step && answer.status === 'dropped' && states[answer.step] !== 'done') {
+        states[answer.step] = 'dropped';
       }
     });
     return states;
@@ -380,8 +380,8 @@
     var lines = String(item.text || '').split('\n').filter(function (l) { return /^\s*\d+[.)]\s+/.test(l); });
     view.planItems = [];
     item.custom.plan.forEach(function (entry, index) {
-      if (!entry || typeof entry.action !== 'string') { return; }
-      var name = String(entry.title || entry.action);
+      if (!entry || typeof entry.step !== 'string') { return; }
+      var name = String(entry.title || entry.step);
       var li = el('li');
       var row2 = el('div', 'item');
       var box = el('span', 'box');
@@ -394,27 +394,27 @@
       textBox.appendChild(status);
       row2.appendChild(box);
       row2.appendChild(textBox);
-      var actions = el('div', 'actions');
+      var stepButtons = el('div', 'step-buttons');
       var commit = button("I'll do this", null, function () {
-        sendMessage(payload('commit_action', entry.action), "I'll do this: " + name);
+        sendMessage(payload('commit_step', entry.step), "I'll do this: " + name);
       });
       commit.setAttribute('aria-label', "I'll do this: " + name);
       var done = button('Done', null, function () {
-        sendMessage(payload('report_done', entry.action), 'Done: ' + name);
+        sendMessage(payload('report_done', entry.step), 'Done: ' + name);
       });
       done.setAttribute('aria-label', 'Done: ' + name);
-      actions.appendChild(commit);
-      actions.appendChild(done);
+      stepButtons.appendChild(commit);
+      stepButtons.appendChild(done);
       li.appendChild(row2);
-      li.appendChild(actions);
+      li.appendChild(stepButtons);
       list.appendChild(li);
-      view.planItems.push({ action: entry.action, li: li, box: box, status: status, commit: commit, done: done });
+      view.planItems.push({ step: entry.step, li: li, box: box, status: status, commit: commit, done: done });
     });
     return list;
   }
 
-  function payload(intent, actionId) {
-    return '/' + intent + '{"action_id": ' + JSON.stringify(actionId) + '}';
+  function payload(intent, stepId) {
+    return '/' + intent + '{"step_id": ' + JSON.stringify(stepId) + '}';
   }
 
   function renderBot(item) {
@@ -426,9 +426,9 @@
     if (item.text) { node.appendChild(renderText(item.text, isPlan)); }
     if (isPlan) { node.appendChild(renderPlan(item, view)); }
     var planIds = {};
-    if (isPlan) { custom.plan.forEach(function (e) { if (e) { planIds[e.action] = true; } }); }
+    if (isPlan) { custom.plan.forEach(function (e) { if (e) { planIds[e.step] = true; } }); }
     var choices = (item.buttons || []).filter(function (b) {
-      var m = /^\/commit_action\{.*"action_id":\s*"([^"]+)"/.exec(String(b.payload || ''));
+      var m = /^\/commit_step\{.*"step_id":\s*"([^"]+)"/.exec(String(b.payload || ''));
       return b && b.title && !(m && planIds[m[1]]);
     });
     if (choices.length) {
@@ -480,7 +480,7 @@
   }
 
   function refresh() {
-    var states = actionStates();
+    var states = stepStates();
     var lastUser = -1;
     var lastTopic = -1;
     views.forEach(function (view, i) {
@@ -492,7 +492,7 @@
       // Feedback counts towards the latest guidance reply, so only that one asks for it.
       renderFeedback(view, i === lastTopic);
       (view.planItems || []).forEach(function (p) {
-        var now = states[p.action] || '';
+        var now = states[p.step] || '';
         p.li.className = now === 'done' ? 'done' : '';
         p.box.textContent = now === 'done' ? '\u2713' : '';
         p.status.textContent = { done: 'Done', planned: "You've planned to do this",
