@@ -49,7 +49,7 @@ HELD_OUT_HEADING = [
     "## NLU on the held-out split",
     "",
     "Measured {today} with `make bench-nlu` "
-    "(`rasa test nlu --nlu tests/nlu/heldout.yml`; the split is never trained on).",
+    "(`rasa test nlu --nlu tests/data/nlu_heldout.yml`; the split is never trained on).",
 ]
 CROSS_VALIDATION_HEADING = [
     "## NLU by 5-fold cross-validation of the training data",

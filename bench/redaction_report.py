@@ -24,7 +24,7 @@ from bot.paths import PROJECT_ROOT as ROOT
 from bot.privacy import CATEGORIES, redact
 
 CORPUS = ROOT / "tests" / "data" / "redaction_corpus.yml"
-NLU_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml")) + [ROOT / "tests" / "nlu" / "heldout.yml"]
+NLU_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml")) + [ROOT / "tests" / "data" / "nlu_heldout.yml"]
 MIN_RECALL = 0.98
 START, END = "<!-- redaction:start -->", "<!-- redaction:end -->"
 

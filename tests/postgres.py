@@ -9,7 +9,7 @@ fixture FAILS rather than skips, so CI cannot pass without having run them; dese
 tests on a laptop with ``-m "not postgres"``.
 
 The ``postgres_server`` fixture is registered in tests/conftest.py, so tests/analytics and
-tests/analytics_metrics share one cluster per session.
+tests/analytics/metrics share one cluster per session.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Real databases for the analytics tests: SQLite files and a throwaway PostgreSQL 15.
 
 The PostgreSQL cluster (``postgres_server``) lives in tests/postgres.py and is shared
-with tests/analytics_metrics: it is created once per test session. Each test gets its own
+with tests/analytics/metrics: it is created once per test session. Each test gets its own
 schema in one shared database (CREATE DATABASE costs half a second), or a database of its
 own where that matters, dropped afterwards. Tests that need it are marked ``postgres``;
 when the binaries are missing the fixture FAILS rather than skips, so CI cannot pass
@@ -21,13 +21,13 @@ from typing import Any
 
 import pytest
 
+from bot.paths import PROJECT_ROOT
 from bot.storage.database import upgrade
 from tests.analytics.support import T0, Conversation
 from tests.postgres import PostgresServer
 
 __all__ = ["Backend", "PostgresServer"]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 # ---- analytics databases, parametrised over both backends -------------------------------

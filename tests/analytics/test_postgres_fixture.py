@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.paths import PROJECT_ROOT
+
+ROOT = PROJECT_ROOT
 
 
 def test_missing_postgresql_binaries_fail_with_a_clear_message(tmp_path: Path) -> None:

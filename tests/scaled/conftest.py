@@ -21,12 +21,13 @@ import requests
 import sqlalchemy as sa
 
 from bench.procs import base_env, interrupt
+from bot.paths import PROJECT_ROOT
 from bot.scaled.layout import free_port, read_run_file
 
 # A throwaway Redis server for the lock store tests.
 from tests.scaled.redis_server import redis_url  # noqa: F401
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 MODEL = ROOT / "models" / "sme-assistant.tar.gz"
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 600

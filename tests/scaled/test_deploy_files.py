@@ -11,8 +11,9 @@ import pytest
 import trustme
 
 from bench.procs import free_port
+from bot.paths import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 BOT = Path(sys.executable).parent / "bot"
 NGINX = Path("/usr/sbin/nginx")
 UNITS = ROOT / "deploy" / "systemd"

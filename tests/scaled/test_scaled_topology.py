@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from bot.privacy.pseudonyms import visitor_key
 from tests.scaled.conftest import SECRET, Scaled
-from tests.stack.conftest import plan, texts, topics
+from tests.stack import plan, texts, topics
 
 
 def _sender() -> str:

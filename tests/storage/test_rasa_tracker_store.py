@@ -26,11 +26,12 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.paths import PROJECT_ROOT
 from bot.storage.rasa_tracker_store import OffLoopSQLTrackerStore
 from tests.loops import run
 from tests.postgres import PostgresServer
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 T0 = 1_790_000_000.0
 #: How long another connection holds the events table locked in the stall test.
 HOLD_SECONDS = 1.0
