@@ -55,7 +55,7 @@ def test_plan_asks_only_for_missing_details_then_gives_ordered_plan(say):
     items = plan(reply)
     assert items, f"no plan after questions {questions}"
     assert len(items) <= 8
-    assert all(set(item) == {"topic", "action", "title"} for item in items)
+    assert all(set(item) == {"topic", "step", "title"} for item in items)
     assert not any("How many people" in q or "take card payments" in q for q in questions)
 
 
@@ -100,9 +100,9 @@ def test_commit_and_done(say):
     reply = say("how do I back up our files?")
     step_id = [c for c in customs(reply) if "steps" in c][0]["steps"][0]["id"]
     committed = say(f'/commit_step{{"step_id": "{step_id}"}}')
-    assert {"commitment": {"topic": "backups", "action": step_id}} in customs(committed)
+    assert {"commitment": {"topic": "backups", "step": step_id}} in customs(committed)
     done = say(f'/report_done{{"step_id": "{step_id}"}}')
-    assert {"done": {"topic": "backups", "action": step_id}} in customs(done)
+    assert {"done": {"topic": "backups", "step": step_id}} in customs(done)
 
 
 def test_ransomware_incident_gets_urgent_steps_then_reporting(say):
@@ -160,12 +160,12 @@ def test_returning_visitor_is_asked_about_open_commitments(say):
     say(f'/commit_step{{"step_id": "{step_id}"}}')
 
     back = say("/session_start")
-    assert _follow_ups(back) == [{"topic": "backups", "action": step_id}]
+    assert _follow_ups(back) == [{"topic": "backups", "step": step_id}]
     assert "Last time you planned to" in texts(back)
 
     answer = say("not yet")
     assert "still on your list" in texts(answer)
-    assert _follow_ups(say("/session_start")) == [{"topic": "backups", "action": step_id}]
+    assert _follow_ups(say("/session_start")) == [{"topic": "backups", "step": step_id}]
 
     dropped = say("we've decided not to do it")
     assert "off your list" in texts(dropped)
