@@ -11,6 +11,7 @@ import pytest
 
 from bot.locking.rasa_store import SharedLockStore
 from bot.locking.storage import LockStorageError, MemoryStorage, RedisStorage, storage_from_url
+from tests.loops import run
 
 
 def _conversation() -> str:
@@ -63,7 +64,7 @@ def test_holders_on_two_servers_never_overlap_and_all_get_their_turn(redis_url):
     async def main() -> None:
         await asyncio.gather(*(handle(servers[i % 2], f"message-{i}") for i in range(20)))
 
-    asyncio.run(main())
+    run(main())
     assert len(spans) == 20
     spans.sort()
     assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:], strict=False))
@@ -80,7 +81,7 @@ def test_ticket_of_a_dead_server_expires_and_the_conversation_goes_on(redis_url)
         async with alive.lock(conversation, lock_lifetime=1.0):
             return time.monotonic() - began
 
-    waited = asyncio.run(next_message())
+    waited = run(next_message())
     assert 0.5 < waited < 5
 
 
@@ -104,7 +105,7 @@ def test_a_ticket_is_kept_alive_while_its_holder_works(redis_url, monkeypatch):
     async def main() -> None:
         await asyncio.gather(slow(), quick())
 
-    asyncio.run(main())
+    run(main())
     assert order == ["slow starts", "slow ends", "quick"]
 
 
@@ -125,7 +126,7 @@ def test_in_memory_store_serialises_too():
     async def main() -> None:
         await asyncio.gather(*(handle(i) for i in range(10)))
 
-    asyncio.run(main())
+    run(main())
     assert sorted(finished) == list(range(10))
 
 
