@@ -84,8 +84,8 @@ def variables_read(path: Path) -> tuple[set[str], list[str]]:
     constants = _module_constants(tree)
     names = {value for key, value in constants.items() if key.endswith("_ENV") and NAME.match(value)}
     unknown: list[str] = []
-    parameters = {arg.arg for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-                  for arg in node.args.args}
+    parameters = {arg.arg for node in ast.walk(tree)
+                  if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) for arg in node.args.args}
     for node in ast.walk(tree):
         key: ast.expr | None = None
         if isinstance(node, ast.Call) and _reader_name(node) and node.args:
