@@ -21,6 +21,7 @@ from bot.guidance.profile import (
     BusinessProfile,
     to_slot_value,
 )
+from bot.reply_contract import STEP_ENTITY
 
 PROFILE_SLOTS = tuple(ATTRIBUTE_VALUES)
 COMMON_TOPICS = ("phishing", "passwords", "backups")
@@ -151,7 +152,7 @@ class ActionUpdateProfile(Action):
 
 def _chosen_step(tracker: Tracker) -> Optional[str]:
     for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == "step_id" and _kb().step(str(entity.get("value"))):
+        if entity.get("entity") == STEP_ENTITY and _kb().step(str(entity.get("value"))):
             return str(entity["value"])
     offered = _list_slot(tracker, "offered_steps")
     return offered[0] if len(offered) == 1 else None

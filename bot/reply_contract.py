@@ -227,9 +227,15 @@ def link(kind: Literal["url", "phone", "email"], label: str, value: str) -> Link
 # ---- button payloads --------------------------------------------------------------------
 
 
+#: The entity a step button's message carries (``domain.yml`` declares it). Buttons sent
+#: before guidance steps were called steps carried ``action_id`` (``LEGACY_STEP_ENTITY``).
+STEP_ENTITY = "step_id"
+LEGACY_STEP_ENTITY = "action_id"
+
+
 def step_payload(intent: str, step_id: str) -> str:
     """A button's message: ``/commit_step{"step_id": "..."}`` and the like."""
-    return "/" + intent + json.dumps({"step_id": step_id}, separators=(", ", ": "))
+    return "/" + intent + json.dumps({STEP_ENTITY: step_id}, separators=(", ", ": "))
 
 
 # ---- JSON Schema ------------------------------------------------------------------------

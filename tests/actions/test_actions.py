@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 import pytest
+import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -24,7 +25,8 @@ from actions.actions import (
 )
 from bot.guidance.knowledge import default_knowledge_base
 from bot.guidance.profile import UNKNOWN
-from bot.reply_contract import Key
+from bot.paths import PROJECT_ROOT
+from bot.reply_contract import STEP_ENTITY, Key, step_payload
 from tests.loops import run
 
 KB = default_knowledge_base()
@@ -319,3 +321,10 @@ def test_with_several_open_commitments_it_asks_which_with_the_same_intent() -> N
     events, messages = follow_up("drop_step", commitments=[FIRST, SECOND])
     assert events == []
     assert step_buttons(messages) == [f'/drop_step{{"step_id": "{s}"}}' for s in (FIRST, SECOND)]
+
+
+def test_the_entity_step_buttons_carry_is_declared_in_the_domain() -> None:
+    """Rasa passes only declared entities to the actions: an undeclared one loses every choice."""
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert STEP_ENTITY in domain["entities"]
+    assert step_payload("commit_step", FIRST) == f'/commit_step{{"{STEP_ENTITY}": "{FIRST}"}}'
