@@ -17,10 +17,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (
+    ActionAnswerTopic,
+    ActionCheckEmailDomain,
+    ActionCheckGivenAddress,
+    ActionClarify,
+    ActionGivePlan,
+    ActionMoreInfo,
     ActionRecordCommitment,
     ActionRecordDone,
     ActionRecordFollowUp,
     ActionSessionStart,
+    ActionUpdateProfile,
     ValidateProfileForm,
 )
 from bot.guidance.knowledge import default_knowledge_base
@@ -328,3 +335,92 @@ def test_the_entity_step_buttons_carry_is_declared_in_the_domain() -> None:
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     assert STEP_ENTITY in domain["entities"]
     assert step_payload("commit_step", FIRST) == f'/commit_step{{"{STEP_ENTITY}": "{FIRST}"}}'
+
+
+# ---- answers, plans and clarifying questions ------------------------------------------
+
+def test_a_topic_question_answers_it_and_remembers_what_was_offered() -> None:
+    events, messages = act(ActionAnswerTopic(), tracker("ask_backups", "how do I back up?"))
+    slots = dict(slot_sets(events))
+    offered = [entry["id"] for c in customs(messages) for entry in c.get(Key.STEPS, [])]
+    assert {c.get(Key.TOPIC) for c in customs(messages)} == {"backups"}
+    assert 1 <= len(offered) <= 3
+    assert slots == {"last_topic": "backups", "shown_steps": offered, "offered_steps": offered}
+
+
+def test_an_intent_that_is_no_topic_gets_a_clarifying_question_and_changes_nothing() -> None:
+    events, messages = act(ActionAnswerTopic(), tracker("ask_astrology", "what is my star sign?"))
+    assert events == []
+    assert [b for b in step_buttons(messages) if b.startswith("/ask_")]
+
+
+def test_tell_me_more_offers_steps_not_shown_yet() -> None:
+    _, first = act(ActionAnswerTopic(), tracker("ask_backups"))
+    shown = [entry["id"] for c in customs(first) for entry in c.get(Key.STEPS, [])]
+    events, messages = act(ActionMoreInfo(), tracker("more_info", "tell me more", (),
+                                                     {"last_topic": "backups", "shown_steps": shown}))
+    more = [entry["id"] for c in customs(messages) for entry in c.get(Key.STEPS, [])]
+    assert more and not set(more) & set(shown)
+    assert dict(slot_sets(events)) == {"shown_steps": shown + more, "offered_steps": more}
+
+
+def test_tell_me_more_after_every_step_keeps_the_offer_as_it_was() -> None:
+    events, _ = act(ActionMoreInfo(), tracker("more_info", "", (), {"last_topic": "backups",
+                                                                    "shown_steps": BACKUP_STEPS}))
+    assert slot_sets(events) == [("shown_steps", BACKUP_STEPS)]
+
+
+def test_tell_me_more_with_no_topic_yet_says_what_the_assistant_covers() -> None:
+    events, messages = act(ActionMoreInfo(), tracker("more_info", "tell me more"))
+    assert events == []
+    assert [m["response"] for m in messages] == ["utter_capabilities"]
+
+
+def test_a_plan_leaves_out_steps_already_done_and_offers_the_rest() -> None:
+    _, full = act(ActionGivePlan(), tracker("ask_action_plan", "", (), {"size": "micro"}))
+    planned = [entry[Key.STEP] for c in customs(full) for entry in c.get(Key.PLAN, [])]
+    events, messages = act(ActionGivePlan(), tracker("ask_action_plan", "", (),
+                                                     {"size": "micro", "done_steps": planned[:1]}))
+    again = [entry[Key.STEP] for c in customs(messages) for entry in c.get(Key.PLAN, [])]
+    assert planned[0] not in again and again[0] == planned[1]
+    assert slot_sets(events) == [("offered_steps", again)]
+
+
+def test_low_confidence_offers_the_likeliest_topics() -> None:
+    state = tracker("nlu_fallback", "backup phish?")
+    state.latest_message["intent_ranking"] = [{"name": "ask_phishing"}, {"name": "greet"},
+                                              {"name": "ask_backups"}]
+    events, messages = act(ActionClarify(), state)
+    assert events == []
+    assert step_buttons(messages)[:2] == ["/ask_phishing", "/ask_backups"]
+
+
+def test_low_confidence_with_no_topic_in_view_offers_the_common_ones() -> None:
+    _, messages = act(ActionClarify(), tracker("nlu_fallback", "/nlu_fallback"))
+    assert step_buttons(messages)[:3] == ["/ask_phishing", "/ask_passwords", "/ask_backups"]
+
+
+def test_a_correction_outside_the_questions_updates_the_profile() -> None:
+    events, messages = act(ActionUpdateProfile(), tracker(
+        "describe_business", "actually we have 20 staff",
+        [{"entity": "headcount", "value": "20", "start": 17, "end": 19, "extractor": "SpacyEntityExtractor"}],
+        {"size": "micro"}))
+    assert slot_sets(events) == [("size", "small")]
+    assert "10 to 49" in messages[0]["text"]
+
+
+# ---- the checks' conversation, without the network -----------------------------------
+
+def test_asking_for_a_check_without_an_address_asks_for_one_and_remembers_which() -> None:
+    events, messages = act(ActionCheckEmailDomain(), tracker("check_email_domain", "check our email"))
+    assert slot_sets(events) == [("pending_check", "email_domain")]
+    assert messages and customs(messages) == []
+
+
+def test_an_address_on_its_own_runs_the_check_that_asked_for_it() -> None:
+    """A private address is refused before any connection, so this needs no network."""
+    events, messages = act(ActionCheckGivenAddress(), tracker(
+        "give_address", "http://192.168.1.10", (), {"pending_check": "website"}))
+    assert slot_sets(events) == [("pending_check", None)]
+    checked = [c[Key.CHECK] for c in customs(messages) if Key.CHECK in c]
+    assert [(c["kind"], c["outcome"]) for c in checked] == [("website", "refused")]
