@@ -193,3 +193,30 @@ def test_the_layout_lists_every_make_target() -> None:
     layout = section("Layout")
     missing = sorted(t for t in make_targets() if f"`make {t}`" not in layout)
     assert not missing, f"add these make targets to the README's layout section: {missing}"
+
+
+def _anchors(markdown: str) -> set[str]:
+    """GitHub's anchors for a page's headings: lower case, punctuation dropped, spaces to -."""
+    anchors = set()
+    for heading in re.findall(r"^#+ (.+)$", re.sub(r"```.*?```", "", markdown, flags=re.S), re.M):
+        anchors.add(re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-"))
+    return anchors
+
+
+def test_every_link_between_the_readme_and_docs_leads_somewhere() -> None:
+    """The manual moved into docs/; a link left pointing at the old place is a dead end."""
+    pages = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
+    broken = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists():
+                broken.append(f"{page.name}: {target}")
+            elif (anchor and linked.suffix == ".md"
+                  and anchor not in _anchors(linked.read_text(encoding="utf-8"))):
+                broken.append(f"{page.name}: {target} (no such heading)")
+    assert not broken, f"dead links: {broken}"
