@@ -232,8 +232,8 @@ def test_a_done_report_by_button_is_recorded_and_praised() -> None:
     assert messages[0]["text"].startswith("Well done!")
 
 
-def test_a_step_never_committed_to_can_still_be_reported_done() -> None:
-    events, messages = report_done([step_entity(SECOND)], done_steps=[FIRST])
+def test_a_step_offered_but_never_committed_to_can_still_be_reported_done() -> None:
+    events, messages = report_done([step_entity(SECOND)], offered_steps=[SECOND, THIRD], done_steps=[FIRST])
     assert events == [("done_steps", [FIRST, SECOND])]
     assert customs(messages) == [{Key.DONE: ref(SECOND)}]
 
