@@ -220,3 +220,10 @@ def test_every_link_between_the_readme_and_docs_leads_somewhere() -> None:
                   and anchor not in _anchors(linked.read_text(encoding="utf-8"))):
                 broken.append(f"{page.name}: {target} (no such heading)")
     assert not broken, f"dead links: {broken}"
+
+
+def test_the_contents_list_every_page_in_docs() -> None:
+    contents = section("Contents")
+    missing = sorted(p.name for p in (PROJECT_ROOT / "docs").iterdir()
+                     if p.suffix in {".md", ".json"} and f"(docs/{p.name})" not in contents)
+    assert not missing, f"add these to the README's contents: {missing}"
