@@ -34,6 +34,7 @@ RASA_ADAPTERS = {
     "bot/storage/rasa_tracker_store.py": "the tracker store subclass (endpoints.yml)",
     "bot/nlp/classifier.py": "the intent classifier component (config.yml)",
     "bot/nlp/featurizer.py": "the sentence-embedding featurizer component (config.yml)",
+    "bot/nlp/answer_selector.py": "the answer selector component (config.yml)",
 }
 # Packages the guidance core must not import: it knows nothing of the record or the ways in.
 GUIDANCE_MUST_NOT_IMPORT = ("bot.analytics", "bot.storage", "bot.web", "bot.channels",
