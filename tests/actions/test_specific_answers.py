@@ -53,7 +53,7 @@ QUESTIONS = [
 ]
 
 
-@pytest.mark.parametrize("question,facts", QUESTIONS, ids=[q[:40] for q in QUESTIONS])
+@pytest.mark.parametrize("question,facts", QUESTIONS, ids=[q[0][:40] for q in QUESTIONS])
 def test_a_specific_question_gets_the_fact_that_answers_it(say, question, facts):
     reply = say(question)
     said = texts(reply)
