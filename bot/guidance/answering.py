@@ -34,6 +34,8 @@ OVER_REFUSAL_MIN = -0.1
 SEGMENT_MIN = -0.35
 #: An intent confidence at which the classifier's topic is trusted when no answer is.
 TOPIC_MIN = 0.3
+#: How much the question ending a long message counts against the whole message.
+FINAL_WEIGHT = 0.0
 OUT_OF_SCOPE_LABEL = "__out_of_scope__"
 
 Kind = Literal["answers", "topic", "refuse", "clarify", "incident"]
@@ -72,6 +74,24 @@ def _ranked(ranking: Sequence[Mapping[str, Any]]) -> list[tuple[str, float]]:
     return [(str(r.get("id")), float(r.get("score", -9.0))) for r in ranking]
 
 
+def _with_final(whole: list[tuple[str, float]], final: Mapping[str, Any] | None) -> list[tuple[str, float]]:
+    """A long message's ranking, with the question that ends it counted in: the context says
+    what happened, the final question what the owner wants to know. Scores are averaged
+    with weight ``FINAL_WEIGHT`` on the final question; a label missing from one ranking gets
+    that ranking's lowest score."""
+    if not final or not whole:
+        return whole
+    last = _ranked(final.get("ranking") or [])
+    if not last:
+        return whole
+    whole_scores, last_scores = dict(whole), dict(last)
+    floor_whole, floor_last = min(whole_scores.values()), min(last_scores.values())
+    combined = {label: (1 - FINAL_WEIGHT) * whole_scores.get(label, floor_whole)
+                + FINAL_WEIGHT * last_scores.get(label, floor_last)
+                for label in {*whole_scores, *last_scores}}
+    return sorted(combined.items(), key=lambda pair: -pair[1])
+
+
 def _best_answer(ranking: Sequence[tuple[str, float]], answers: Mapping[str, Answer], text: str,
                  minimum: float) -> str | None:
     """The top answer above ``minimum``, with the prevention/incident guard (rule 3)."""
@@ -91,7 +111,7 @@ def decide(*, intent: str, confidence: float, text: str, parsed: Mapping[str, An
            intent_ranking: Sequence[Mapping[str, Any]] = ()) -> Decision:
     """Choose the reply to a question-like message (the rules in the module docstring)."""
     parsed = parsed or {}
-    ranking = _ranked(parsed.get("ranking") or [])
+    ranking = _with_final(_ranked(parsed.get("ranking") or []), parsed.get("final"))
     refused = intent == "out_of_scope"
     top_is_refusal = bool(ranking) and ranking[0][0] == OUT_OF_SCOPE_LABEL
     candidates = tuple(str(r.get("name", "")).removeprefix("ask_") for r in intent_ranking
