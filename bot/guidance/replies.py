@@ -291,7 +291,8 @@ def answer_reply(kb: KnowledgeBase, chosen: Sequence[Answer], profile: BusinessP
     for answer in chosen:
         items = _answer_steps(kb, answer, profile, limit, [*skip, *offered])
         parts = [variant_text(answer, profile)]
-        incident, reported = None, []
+        incident: str | None = None
+        reported: list[str] = []
         if answer.kind == "incident":
             parts[0] = f"I'm sorry this has happened. Do these things now: {parts[0]}"
             routes, reported = _report_routes(kb, text, profile)

@@ -58,7 +58,8 @@ def test_the_refusal_class_on_top_with_an_out_of_scope_intent_refuses():
 
 
 def test_two_questions_of_different_topics_get_two_answers():
-    questions = [{"text": "should we get cyber insurance", "ranking": _ranking(("cyber_insurance_cost", 0.2))},
+    questions = [{"text": "should we get cyber insurance",
+                  "ranking": _ranking(("cyber_insurance_cost", 0.2))},
                  {"text": "do we need cyber essentials for a council contract",
                   "ranking": _ranking(("cyber_essentials_cost", 0.1))}]
     decision = _decide("ask_cyber_insurance", _ranking(("cyber_insurance_cost", 0.3)), questions=questions)
