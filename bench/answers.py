@@ -20,6 +20,9 @@ Three copies of the split are scored:
   question mark is dropped half the time;
 - ``long``: the split's multi-sentence messages (context first, the question at the end).
 
+An item whose text is also a training example is left out (and counted), so that every
+score is on questions the model has not seen.
+
 It also times the in-process parse plus the answer decision per message (median, p95).
 """
 
@@ -224,9 +227,11 @@ def main() -> int:
     answers = default_answers()
     topic_of = {a.id: a.topic for a in answers.values()}
     examples = {normalise_question(q) for a in answers.values() for q in a.questions}
-    shared = sum(normalise_question(i.text) in examples for i in written + long)
-    print(f"held-out items: {len(written)} questions, {len(long)} long; "
-          f"{shared} also appear among the training examples")
+    shared = [i for i in written + long if normalise_question(i.text) in examples]
+    written = [i for i in written if i not in shared]
+    long = [i for i in long if i not in shared]
+    print(f"scored: {len(written)} questions, {len(long)} long; left out {len(shared)} that also "
+          f"appear among the training examples")
     runner = Runner(args.model)
     rng = random.Random(2026)
     splits = {"as written": (written, [i.text for i in written]),
