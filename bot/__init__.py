@@ -6,6 +6,7 @@ tailoring, replies), the record and its figures (``bot/analytics``, ``bot/storag
 Most of it is plain Python. The Rasa adapters are ``actions/`` (custom actions),
 ``bot/channels`` (the REST channel, redelivery and the patches to Rasa),
 ``bot/storage/rasa_tracker_store.py``, ``bot/locking/rasa_store.py`` and the NLU
-components in ``bot/nlp`` (``featurizer.py``, ``classifier.py``); docs/architecture.md
+components in ``bot/nlp`` (``featurizer.py``, ``classifier.py``,
+``answer_selector.py``); docs/architecture.md
 lists them, and tests/test_architecture.py keeps the list true.
 """

@@ -136,9 +136,21 @@ def test_no_import_cycle_when_bot_modules_load() -> None:
     assert cycle is None, f"import cycle: {' -> '.join(cycle)}"
 
 
+#: Imports inside functions that close a circle, allowed for now, each with its reason.
+#: Building the encoder's files distils the word-piece table with static_vectors, which
+#: reads the table's file name from encoder_assets. Moving TABLE_FILE would change
+#: static_vectors.py, whose hash stamps the table, and so re-distil it on every checkout.
+DEFERRED_CYCLE_EDGES = {("bot.nlp.encoder_assets", "bot.nlp.static_vectors")}
+
+
 def test_no_import_cycle_even_through_imports_inside_functions() -> None:
     """A deferred import that closes a circle hides a dependency the layering forbids."""
-    cycle = find_cycle(import_graph(top_level_only=False))
+    graph = import_graph(top_level_only=False)
+    stale = sorted(edge for edge in DEFERRED_CYCLE_EDGES if edge[1] not in graph.get(edge[0], set()))
+    assert not stale, f"these imports are gone; remove them from DEFERRED_CYCLE_EDGES: {stale}"
+    for importer, imported in DEFERRED_CYCLE_EDGES:
+        graph[importer].discard(imported)
+    cycle = find_cycle(graph)
     assert cycle is None, f"import cycle: {' -> '.join(cycle)}"
 
 

@@ -19,11 +19,13 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.nlp.static_vectors import TABLE_FILE
 from bot.paths import PROJECT_ROOT
 
 REQUIREMENTS = PROJECT_ROOT / "requirements-encoder.txt"
 DEFAULT_OUTPUT = PROJECT_ROOT / "build" / "sentence_encoder"
+#: The distilled word-piece vectors (bot.nlp.static_vectors), made from the files below.
+TABLE_FILE = "word_piece_vectors.npy"
+
 #: The upstream files, by name, with their SHA-256.
 EXPECTED_FILES = {
     "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",

@@ -31,8 +31,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlp import sentence_encoder, static_vectors
+from bot.nlp.encoder_assets import TABLE_FILE
 from bot.nlp.sentence_encoder import SentenceEncoder
-from bot.nlp.static_vectors import TABLE_FILE, StaticSentenceEncoder
+from bot.nlp.static_vectors import StaticSentenceEncoder
 
 Encoder = StaticSentenceEncoder | SentenceEncoder
 ENCODERS: dict[str, Callable[[Path], Encoder]] = {"distilled": StaticSentenceEncoder,

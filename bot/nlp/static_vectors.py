@@ -24,10 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
+from bot.nlp.encoder_assets import TABLE_FILE
 from bot.nlp.sentence_encoder import MAX_TOKENS, SentenceEncoder
-
-#: The distilled word-piece vectors, one row per word piece, beside the encoder's files.
-TABLE_FILE = "word_piece_vectors.npy"
 
 FloatArray = NDArray[np.float32]
 _CLS, _SEP, _UNKNOWN = "[CLS]", "[SEP]", "[UNK]"

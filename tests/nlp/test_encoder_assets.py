@@ -13,11 +13,11 @@ from bot.nlp import encoder_assets
 from bot.nlp.encoder_assets import (
     DEFAULT_OUTPUT,
     EXPECTED_FILES,
+    TABLE_FILE,
     EncoderAssetError,
     build_encoder,
     is_complete,
 )
-from bot.nlp.static_vectors import TABLE_FILE
 
 
 def test_the_built_encoder_has_every_file_with_the_upstream_hash():

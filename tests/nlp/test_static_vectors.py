@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.nlp.encoder_assets import DEFAULT_OUTPUT
+from bot.nlp.encoder_assets import DEFAULT_OUTPUT, TABLE_FILE
 from bot.nlp.sentence_encoder import SentenceEncoder
-from bot.nlp.static_vectors import TABLE_FILE, StaticSentenceEncoder
+from bot.nlp.static_vectors import StaticSentenceEncoder
 from tests.nlp.paraphrases import PARAPHRASE_TRIPLES
 
 
