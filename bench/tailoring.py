@@ -34,7 +34,7 @@ from bot.guidance.extraction import extract_facts
 from bot.guidance.knowledge import KnowledgeBase, load_knowledge_base
 from bot.guidance.profile import BusinessProfile
 from bot.guidance.questions import questions_left
-from bot.guidance.tailoring import build_plan
+from bot.guidance.tailoring import build_plan, topics_covered
 from bot.guidance.why import HARM, HARM_ALONE
 from bot.paths import PROJECT_ROOT
 
@@ -104,7 +104,7 @@ def run(kb: KnowledgeBase, scenarios: list[dict[str, Any]],
         profile = profile_from(scenario["description"], read)
         questions = questions_left(kb.topics, profile)
         plan = build_plan(kb.topics, profile)
-        topics = [item.step.topic for item in plan]
+        topics = topics_covered(item.step for item in plan)
         whys = [item.why for item in plan]
         outcome = Outcome(
             id=scenario["id"], profile=profile, topics=topics,

@@ -227,6 +227,16 @@ TEXT_CUES: dict[str, list[tuple[str, Any]]] = {
          r"we all know the password|logs? in with the same", True),
     ],
     "needs_cyber_essentials": [(r"cyber essentials", True)],
+    "remote_access": [
+        (r"\bvpn\b|remote desktop|\brdp\b|dial in|connects? (?:in|to it) remotely|"
+         r"looks? after it remotely|teamviewer|anydesk|remote (?:access|support)", True),
+    ],
+    "social_media_sales": [
+        (r"(?:instagram|facebook|tiktok|social media) is (?:basically |literally )?(?:my|our)? ?"
+         r"(?:business|everything|massive)|(?:most|all|loads) (?:of )?(?:our |my )?(?:work|bookings|"
+         r"enquiries|sales|orders)[^.]{0,30}(?:instagram|facebook|tiktok|social|dms)|"
+         r"\d+k followers|big facebook following|(?:instagram|facebook)[^.]{0,40}where (?:most|all)", True),
+    ],
     "it_support": [
         (r"no it (?:person|support|help|guy)|nobody (?:does|looks after) (?:the )?it|"
          r"no outside it|not techy", "none"),

@@ -33,7 +33,7 @@ NATIONS = ("england", "scotland", "wales", "northern_ireland")
 BOOLEAN_ATTRIBUTES = (
     "card_payments", "personal_data", "remote_working", "byod",
     "bank_transfers", "social_media", "customer_wifi", "onsite_server", "old_machines",
-    "volunteers", "shared_logins", "needs_cyber_essentials",
+    "volunteers", "shared_logins", "needs_cyber_essentials", "remote_access", "social_media_sales",
 )
 
 #: Allowed values of each attribute, as written in the knowledge base and slots.
@@ -57,6 +57,8 @@ ATTRIBUTE_VALUES: dict[str, tuple[Any, ...]] = {
     "volunteers": (True, False),
     "shared_logins": (True, False),
     "needs_cyber_essentials": (True, False),
+    "remote_access": (True, False),
+    "social_media_sales": (True, False),
 }
 
 #: The attributes the analytics record keeps a column for (bot/analytics), in their order.
@@ -121,6 +123,10 @@ class BusinessProfile:
     shared_logins: bool | None = None
     #: A customer or contract asks for Cyber Essentials: told, never asked.
     needs_cyber_essentials: bool | None = None
+    #: Someone connects in from outside (remote desktop, VPN, a supplier's support tool): told.
+    remote_access: bool | None = None
+    #: Most work or sales come through social media ("Instagram is everything"): told.
+    social_media_sales: bool | None = None
     #: How many people, when the owner said ("3 of us"): words read better than a band.
     people: int | None = None
 

@@ -71,7 +71,7 @@ BASE_LIKELIHOOD: dict[str, tuple[str, float]] = {
     "intrusion": ("B", 0.06),
     "insider": ("B", 0.03),
     "device_loss": ("fixed", 0.05),
-    "data_loss": ("fixed", 0.03),
+    "data_loss": ("fixed", 0.06),
     "card_fraud": ("fixed", 0.08),
     "website_hack": ("fixed", 0.08),
     "social_hijack": ("fixed", 0.08),
@@ -89,7 +89,7 @@ IMPACT = {
     "impersonation": 2.0,
     "account_takeover": 3.0,
     "malware": 2.0,
-    "ransomware": 12.0,
+    "ransomware": 10.0,
     "intrusion": 4.0,
     "insider": 4.0,
     "device_loss": 1.5,
@@ -132,6 +132,8 @@ LIKELIHOOD_FACTORS: dict[tuple[str, Any], dict[str, float]] = {
     ("size", "small"): {"insider": 1.5},
     ("size", "medium"): {"insider": 2.0, "contract_loss": 1.5},
     ("personal_data", False): {"legal": 0.2},
+    ("remote_access", True): {"ransomware": 2.0, "intrusion": 2.0},
+    ("social_media_sales", True): {"social_hijack": 1.5},
     ("shared_logins", True): {"insider": 5.0, "account_takeover": 1.5},
     ("needs_cyber_essentials", False): {"contract_loss": 0.0},
     ("personal_data", True): {"legal": 1.5},
@@ -152,7 +154,7 @@ IMPACT_FACTORS: dict[tuple[str, Any], dict[str, float]] = {
     ("sector", "health_care"): {"device_loss": 2.0, "legal": 2.0, "intrusion": 1.5},
     ("sector", "education"): {"device_loss": 1.5, "legal": 1.5},
     ("sector", "charity"): {"legal": 1.5},
-    ("sector", "professional_services"): {"payment_fraud": 2.0, "impersonation": 2.5, "legal": 1.5},
+    ("sector", "professional_services"): {"payment_fraud": 2.0, "impersonation": 3.0, "legal": 1.5},
     ("sector", "construction_trades"): {"payment_fraud": 1.5},
     ("sector", "creative_media"): {"social_hijack": 2.0, "data_loss": 1.5},
     ("sector", "hospitality"): {"social_hijack": 1.5},
@@ -160,6 +162,7 @@ IMPACT_FACTORS: dict[tuple[str, Any], dict[str, float]] = {
     ("sector", "other"): {"social_hijack": 1.3},
     ("sector", "manufacturing"): {"ransomware": 1.5, "data_loss": 1.5},
     ("onsite_server", True): {"ransomware": 1.5, "data_loss": 1.5},
+    ("social_media_sales", True): {"social_hijack": 2.0},
 }
 
 #: Share of UK small businesses with each answer: how much an unknown answer counts.
@@ -178,6 +181,8 @@ PRIORS: dict[str, dict[Any, float]] = {
     "volunteers": {True: 0.05, False: 0.95},
     "shared_logins": {True: 0.2, False: 0.8},
     "needs_cyber_essentials": {True: 0.01, False: 0.99},
+    "remote_access": {True: 0.2, False: 0.8},
+    "social_media_sales": {True: 0.2, False: 0.8},
     "website": {"none": 0.3, "brochure": 0.5, "online_shop": 0.2},
     "website_platform": {"hosted": 0.6, "self_run": 0.4},
     "it_support": {"none": 0.5, "in_house": 0.1, "outsourced": 0.4},
@@ -277,12 +282,29 @@ def threat_levels(profile: BusinessProfile) -> dict[str, ThreatLevel]:
     return levels
 
 
-def reductions(step: Step) -> Mapping[str, float]:
-    """The share of each threat this step removes."""
+#: Training reaches every inbox at once: in a team of 10 or more its effect counts more.
+REDUCTION_FACTORS: dict[tuple[str, str, Any], float] = {
+    ("staff_training", "size", "small"): 1.5,
+    ("staff_training", "size", "medium"): 2.0,
+}
+
+
+def reductions(step: Step, profile: BusinessProfile | None = None) -> Mapping[str, float]:
+    """The share of each threat this step removes (for this business, when given)."""
     if step.reduces is not None:
-        return step.reduces
-    weight = PRIORITY_WEIGHT.get(step.priority, 0.25)
-    return {threat: share * weight for threat, share in TOPIC_REDUCES.get(step.topic, {}).items()}
+        base: Mapping[str, float] = step.reduces
+    else:
+        weight = PRIORITY_WEIGHT.get(step.priority, 0.25)
+        base = {threat: share * weight for threat, share in TOPIC_REDUCES.get(step.topic, {}).items()}
+    if profile is None:
+        return base
+    factor = 1.0
+    for (topic, attribute, value), extra in REDUCTION_FACTORS.items():
+        if step.topic == topic and getattr(profile, attribute) == value:
+            factor *= extra
+    if factor == 1.0:
+        return base
+    return {threat: min(0.9, share * factor) for threat, share in base.items()}
 
 
 def effort_cost(step: Step) -> float:
@@ -322,12 +344,13 @@ def condition_chance(step: Step, profile: BusinessProfile) -> float:
 
 
 def contributions(
-    step: Step, levels: Mapping[str, ThreatLevel], residual: Mapping[str, float] | None = None
+    step: Step, levels: Mapping[str, ThreatLevel], residual: Mapping[str, float] | None = None,
+    profile: BusinessProfile | None = None,
 ) -> dict[str, float]:
     """Harm prevented per threat (thousands of pounds a year), before effort."""
     left = residual or {}
     return {threat: levels[threat].exposure * share * left.get(threat, 1.0)
-            for threat, share in reductions(step).items() if threat in levels}
+            for threat, share in reductions(step, profile).items() if threat in levels}
 
 
 def step_value(
@@ -339,7 +362,8 @@ def step_value(
     if chance == 0.0:
         return 0.0
     bonus = 1.0 + FIT_BONUS * matched_conditions(step, profile)
-    return chance * bonus * sum(contributions(step, levels, residual).values()) / effort_cost(step)
+    parts = contributions(step, levels, residual, profile)
+    return chance * bonus * sum(parts.values()) / effort_cost(step)
 
 
 def main_threat(step: Step, levels: Mapping[str, ThreatLevel]) -> str | None:

@@ -27,6 +27,26 @@ from bot.guidance.why import why_line as compose_why
 MAX_PLAN_ITEMS = 6
 MAX_PER_TOPIC_IN_PLAN = 1
 MAX_STEPS_IN_ANSWER = 3
+#: The topic each concept belongs to: a plan with two-step verification on social media
+#: covers "passwords" too, since it is the same idea told in another topic.
+CONCEPT_HOME = {
+    "two_step": "passwords",
+    "offline_backup": "backups",
+    "firewall": "malware",
+    "breach_72_hours": "personal_data",
+    "free_insurance": "cyber_insurance",
+    "encrypt_laptops": "devices",
+}
+
+
+def topics_covered(steps: Iterable[Step]) -> list[str]:
+    """The topics a list of steps covers, in order: each step's own, then its concept's."""
+    covered: list[str] = []
+    for step in steps:
+        for topic in (step.topic, CONCEPT_HOME.get(step.concept or "")):
+            if topic and topic not in covered:
+                covered.append(topic)
+    return covered
 
 
 class Fit(Enum):
@@ -167,7 +187,7 @@ def score_plan(
             used_concepts.add(step.concept)
         per_topic[step.topic] = per_topic.get(step.topic, 0) + 1
         chance = risk.condition_chance(step, profile)
-        for name, share in risk.reductions(step).items():
+        for name, share in risk.reductions(step, profile).items():
             residual[name] *= 1.0 - share * chance
     return chosen
 

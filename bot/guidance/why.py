@@ -76,6 +76,7 @@ DRIVERS: dict[str, tuple[Phrase, ...]] = {
         _when("it_support", "none", "nobody else looks after your computers"),
     ),
     "ransomware": (
+        _when("remote_access", True, "people connect to your systems from outside"),
         _when("old_machines", True, "some of your machines are too old for updates"),
         _when("onsite_server", True, "your files sit on a server in the building"),
         _when("sector", "manufacturing", "your work stops if the computers stop"),
@@ -113,6 +114,7 @@ DRIVERS: dict[str, tuple[Phrase, ...]] = {
         _when("website", "brochure", "customers find you through your website"),
     ),
     "social_hijack": (
+        _when("social_media_sales", True, "most of your work comes through social media"),
         _when("social_media", True, "customers find you on social media"),
     ),
     "supplier": (
