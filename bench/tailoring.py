@@ -139,7 +139,7 @@ def summary(outcomes: list[Outcome]) -> dict[str, Any]:
 
 
 def targets_met(figures: dict[str, Any]) -> bool:
-    return (figures["fitting"] == figures["scenarios"]
+    return bool(figures["fitting"] == figures["scenarios"]
             and figures["median_jaccard"] <= MAX_MEDIAN_JACCARD
             and figures["mean_questions"] <= MAX_MEAN_QUESTIONS
             and figures["max_questions"] <= MAX_QUESTIONS

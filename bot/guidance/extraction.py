@@ -313,7 +313,7 @@ def facts_from_text(message: str) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     for attribute, cues in TEXT_CUES.items():
         for pattern, value in cues:
-            for match in re.finditer(pattern, message, flags=re.IGNORECASE):
+            for match in re.finditer(rf"(?<![\w-])(?:{pattern})", message, flags=re.IGNORECASE):
                 negated = _negated_at(message, match.start())
                 if not negated:
                     facts.setdefault(attribute, value)

@@ -28,6 +28,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from bot.paths import BUILD_DIR
 
@@ -42,6 +43,25 @@ NATION_NAMES = {
     "northern ireland": "northern_ireland", "n ireland": "northern_ireland",
     "ni": "northern_ireland",
 }
+#: Counties and regions owners still name that ISO 3166-2 no longer lists (it has only
+#: today's council areas): the ceremonial and historic counties and the Scottish regions.
+TRADITIONAL_AREAS = {
+    "england": ("Bedfordshire", "Berkshire", "Cheshire", "Merseyside", "Northamptonshire",
+                "Yorkshire", "North Yorkshire", "West Yorkshire", "South Yorkshire",
+                "East Yorkshire", "Sussex", "East Sussex", "West Sussex", "Cumberland",
+                "Westmorland", "Middlesex", "Humberside", "Greater Manchester", "West Midlands",
+                "the Midlands", "Tyneside", "Teesside", "the Cotswolds", "Cornwall"),
+    "scotland": ("Ayrshire", "Perthshire", "Lanarkshire", "Scottish Borders", "Highlands",
+                 "the Highlands", "Lothian", "Caithness", "Sutherland", "Stirlingshire",
+                 "Dunbartonshire", "Shetland", "Orkney", "Hebrides", "Western Isles",
+                 "Isle of Skye", "Skye", "Argyll"),
+    "wales": ("Glamorgan", "Gwent", "Dyfed", "Clwyd", "Snowdonia", "Anglesey", "Gower",
+              "North Wales", "South Wales", "Mid Wales", "West Wales", "the Valleys"),
+    "northern_ireland": ("Tyrone", "County Tyrone", "Ulster"),
+}
+#: Words that can stand before a town without being part of its name: "in east Belfast".
+_LEADING = frozenset({"north", "south", "east", "west", "central", "greater", "inner", "outer",
+                      "rural", "downtown", "sunny", "lovely", "beautiful", "historic"})
 #: Town names that are also everyday words; see the module docstring.
 COMMON_WORDS = frozenset({
     "ash", "bacup", "barking", "battle", "bay", "beach", "box", "bridge", "brill", "bury",
@@ -97,13 +117,22 @@ def build_table() -> dict[str, str]:
                 add(alternative, nation, population)
     # Counties, council areas and districts: no population in the table, so weigh them
     # as a large town; "Armagh City, Banbridge and Craigavon" also gives each of its parts.
-    for area in pycountry.subdivisions.get(country_code="GB"):
+    areas: list[Any] = pycountry.subdivisions.get(country_code="GB")  # type: ignore[no-untyped-call]
+    for area in areas:
         nation = NATION_CODES.get(str(area.parent_code or "").removeprefix("GB-"))
         if nation is None:
             continue
-        add(area.name, nation, 100_000)
-        for part in re.split(r",\s*|\s+and\s+", area.name):
-            add(re.sub(r"\s+City$", "", part.strip()), nation, 100_000)
+        # "Swansea [Abertawe GB-ATA]": the English and the Welsh name; the codes are left out.
+        english, _, welsh = area.name.partition("[")
+        welsh = re.sub(r"\bGB-[A-Z]{3}\b|\]", "", welsh).strip()
+        english = re.sub(r",\s*The$", "", english.strip())
+        for name in filter(None, (english, welsh)):
+            add(name, nation, 100_000)
+            for part in re.split(r",\s*|\s+and\s+", name):
+                add(re.sub(r"\s+City$", "", part.strip()), nation, 100_000)
+    for nation, names in TRADITIONAL_AREAS.items():
+        for name in names:
+            add(name, nation, 100_000)
     table: dict[str, str] = {}
     for key, by_nation in people.items():
         ranked = sorted(by_nation.items(), key=lambda item: -item[1])
@@ -153,11 +182,25 @@ def _acceptable(name: str, original: str, at: int, text: str, strong: bool) -> b
 
 def _match_after(text: str, start: int, places: dict[str, str], longest: int,
                  strong: bool) -> str | None:
-    words = list(_WORD.finditer(text, start))[:longest]
+    words = list(_WORD.finditer(text, start))[:longest + 2]
+    found = _longest_at(text, words[:longest], places, strong)
+    while found is None and len(words) > 1 and words[0].group().lower() in _LEADING:
+        words = words[1:]
+        found = _longest_at(text, words[:longest], places, strong)
+    if found:
+        return found
+    # "in Leith, Edinburgh": a district the gazetteer lacks, then its town after a comma.
+    if len(words) > 1 and text[words[0].end():words[1].start()].strip() == ",":
+        return _longest_at(text, words[1:longest + 1], places, strong)
+    return None
+
+
+def _longest_at(text: str, words: list[re.Match[str]], places: dict[str, str],
+                strong: bool) -> str | None:
     for size in range(len(words), 0, -1):
         span = words[:size]
         # The words must follow one another, with only spaces, hyphens or "~" between.
-        gaps = [text[a.end():b.start()] for a, b in zip(span, span[1:])]
+        gaps = [text[a.end():b.start()] for a, b in zip(span, span[1:], strict=False)]
         if any(gap.strip(" -~") for gap in gaps):
             continue
         original = text[span[0].start():span[-1].end()]
@@ -188,6 +231,10 @@ def nation_in(text: str, path: Path = PLACES_FILE) -> str | None:
             if name in places:
                 found.append((based.start(), places[name]))
                 break
+    # "Bangor (north Wales)", "we're a Welsh charity": the nation itself, said any way.
+    for nation_word in re.finditer(r"\b(?:(?:north|south|mid|west|east)\s+)?(wales|scotland|"
+                                   r"england|northern ireland)\b", prepared, flags=re.IGNORECASE):
+        found.append((nation_word.start() + 10_000, NATION_NAMES[nation_word.group(1).lower()]))
     if not found:
         return None
     return min(found)[1]

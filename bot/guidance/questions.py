@@ -11,6 +11,7 @@ and never more than ``MAX_QUESTIONS`` in one conversation.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -151,3 +152,15 @@ def progress(
     before = [a for a in asked if a != current]
     later = questions_left(topics, profile, before + [current])
     return Progress(len(before) + 1, len(before) + 1 + len(later))
+
+
+_WHAT_IT_MEANS = re.compile(
+    r"\b(?:what (?:does|do) (?:that|this|it|you) mean|what do you mean|what(?:'s| is) (?:that|this|a|an)\b|"
+    r"why (?:do|are|would) you (?:ask|need|want)|why does (?:it|that) matter|explain|"
+    r"don'?t (?:understand|know what)|not sure what (?:that|you) mean|meaning)\b",
+    re.IGNORECASE)
+
+
+def asks_what_it_means(text: str) -> bool:
+    """Whether the owner is asking what a question means or why it is asked."""
+    return bool(_WHAT_IT_MEANS.search(text))

@@ -20,6 +20,7 @@ phishing step. docs/risk-model.md explains every number here for content authors
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping
 
 from bot.guidance.profile import BusinessProfile
@@ -266,8 +267,9 @@ _ATTRIBUTES = sorted({"cloud"} | {attribute for attribute, _ in LIKELIHOOD_FACTO
                      {attribute for attribute, _ in IMPACT_FACTORS})
 
 
+@lru_cache(maxsize=4096)
 def threat_levels(profile: BusinessProfile) -> dict[str, ThreatLevel]:
-    """Every threat's likelihood and impact for this business."""
+    """Every threat's likelihood and impact for this business (cached: profiles are frozen)."""
     size = profile.size if profile.size in BREACH_RATE else None
     breach = BREACH_RATE[size] * (CHARITY_FACTOR if profile.is_charity else 1.0)
     levels: dict[str, ThreatLevel] = {}

@@ -156,38 +156,50 @@ def score_plan(
     """
     skip = set(exclude)
     levels = risk.threat_levels(profile)
-    candidates = [s for t in topics.values() for s in t.steps
-                  if s.id not in skip and assess(s, profile).fit is not Fit.EXCLUDED]
-    positions = _positions(s for t in topics.values() for s in t.steps)
-    done_concepts = {s.concept for t in topics.values() for s in t.steps
-                     if s.id in skip and s.concept}
+    every = [s for t in topics.values() for s in t.steps]
+    positions = _positions(every)
+    used_concepts = {s.concept for s in every if s.id in skip and s.concept}
+    # What each candidate could do, worked out once: its weight (chance it applies x fit
+    # bonus / effort) and, per threat, share removed x exposure.
+    candidates: list[tuple[Step, float, dict[str, float], dict[str, float], tuple[int, int]]] = []
+    for step in every:
+        if step.id in skip or assess(step, profile).fit is Fit.EXCLUDED:
+            continue
+        chance = risk.condition_chance(step, profile)
+        if chance == 0.0:
+            continue
+        shares = dict(risk.reductions(step, profile))
+        weight = chance * (1.0 + risk.FIT_BONUS * risk.matched_conditions(step, profile))
+        weight /= risk.effort_cost(step)
+        gains = {t: share * levels[t].exposure for t, share in shares.items() if t in levels}
+        candidates.append((step, weight, shares, gains, (_topic_rank(step.topic), positions[step.id])))
     residual = {threat: 1.0 for threat in risk.THREAT_IDS}
     chosen: list[ScoredStep] = []
-    used_concepts: set[str] = set(done_concepts)
+    taken: set[str] = set()
     per_topic: dict[str, int] = {}
     while len(chosen) < limit:
-        best: tuple[tuple[float, int, int], Step, float] | None = None
-        for step in candidates:
-            if any(item.step.id == step.id for item in chosen):
-                continue
-            if step.concept and step.concept in used_concepts:
+        best: tuple[float, tuple[int, int]] | None = None
+        pick = None
+        for entry in candidates:
+            step, weight, _, gains, order = entry
+            if step.id in taken or (step.concept and step.concept in used_concepts):
                 continue
             if per_topic.get(step.topic, 0) >= MAX_PER_TOPIC_IN_PLAN:
                 continue
-            value = risk.step_value(step, profile, levels, residual)
-            key = (-value, _topic_rank(step.topic), positions[step.id])
-            if best is None or key < best[0]:
-                best = (key, step, value)
-        if best is None:
+            value = weight * sum(gain * residual[t] for t, gain in gains.items())
+            if best is None or (-value, order) < (-best[0], best[1]):
+                best, pick = (value, order), entry
+        if best is None or pick is None:
             break
-        _, step, value = best
-        threat = _best_threat(step, levels, residual)
-        chosen.append(ScoredStep(step, value, threat))
+        step, weight, shares, gains, _ = pick
+        threat = max(gains, key=lambda t: gains[t] * residual[t]) if gains else None
+        chosen.append(ScoredStep(step, best[0], threat))
+        taken.add(step.id)
         if step.concept:
             used_concepts.add(step.concept)
         per_topic[step.topic] = per_topic.get(step.topic, 0) + 1
         chance = risk.condition_chance(step, profile)
-        for name, share in risk.reductions(step, profile).items():
+        for name, share in shares.items():
             residual[name] *= 1.0 - share * chance
     return chosen
 

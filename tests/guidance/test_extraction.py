@@ -34,6 +34,7 @@ def test_the_issue_example_fills_every_attribute_it_mentions(nlp):
         "cloud": frozenset({"microsoft_365"}),
         "remote_working": True,
         "card_payments": True,
+        "people": 12,
     }
 
 
@@ -47,12 +48,18 @@ def test_negation_and_nation(nlp):
 
 
 def test_several_cloud_services_are_kept(nlp):
-    found = facts(nlp, "we use gmail and dropbox")
+    found = facts(nlp, "we use google workspace and dropbox")
     assert found["cloud"] == frozenset({"google_workspace", "other"})
 
 
+def test_a_personal_gmail_is_not_google_workspace(nlp):
+    """Gmail on its own has no admin console, so the Workspace-only steps would not fit."""
+    assert facts(nlp, "we use gmail and dropbox")["cloud"] == frozenset({"other"})
+    assert facts(nlp, "gmail on google workspace")["cloud"] == frozenset({"google_workspace"})
+
+
 def test_correction_of_head_count(nlp):
-    assert facts(nlp, "actually we have 20 staff") == {"size": "small"}
+    assert facts(nlp, "actually we have 20 staff") == {"size": "small", "people": 20}
 
 
 def test_button_payload_entity_wins_over_text():
