@@ -41,8 +41,8 @@ EXPLANATIONS: dict[str, str] = {
                "takes orders needs more care.",
     "website_platform": "Is your site on a service like Shopify, Wix or Squarespace, which keeps "
                         "it updated for you? Or do you or a designer run it, say on WordPress?",
-    "social_media": "Do you have business pages on Facebook, Instagram or similar? Criminals "
-                    "steal busy accounts to scam followers.",
+    "social_media": "Do you have a page for the business on Facebook, Instagram or the like? "
+                    "Crooks take over busy pages and use them to trick the people who follow you.",
     "cloud": "Which online services hold your email and files? Microsoft 365 and Google each "
              "have their own safety settings. You can name more than one.",
     "personal_data": "Do you keep names, addresses, health notes or payroll? The law then gives "

@@ -10,6 +10,7 @@ reading ease of 60 or more, checked in tests/guidance/test_why.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from bot.guidance.profile import BusinessProfile, size_label
@@ -23,12 +24,20 @@ def _org(profile: BusinessProfile) -> str:
     return "charity" if profile.is_charity else "business"
 
 
-def _when(attribute: str, value: Any, text: str | Callable[[BusinessProfile], str]) -> Phrase:
-    def phrase(profile: BusinessProfile) -> str | None:
-        if getattr(profile, attribute) != value:
-            return None
-        return text(profile) if callable(text) else text
-    return phrase
+@dataclass(frozen=True)
+class Fact:
+    """A fact about the business that drives a threat, and how to say it."""
+
+    attribute: str
+    value: Any
+    text: str
+
+    def __call__(self, profile: BusinessProfile) -> str | None:
+        return self.text if getattr(profile, self.attribute) == self.value else None
+
+
+def _when(attribute: str, value: Any, text: str) -> Phrase:
+    return Fact(attribute, value, text)
 
 
 def _people_share(profile: BusinessProfile) -> str | None:
@@ -67,7 +76,7 @@ DRIVERS: dict[str, tuple[Phrase, ...]] = {
     ),
     "account_takeover": (
         _cloud,
-        _when("social_media", True, "your social media accounts bring in work"),
+        _when("social_media", True, "your social pages bring you work"),
         _when("bank_transfers", True, "your email handles your invoices"),
     ),
     "malware": (
@@ -135,7 +144,7 @@ HARM: dict[str, Callable[[BusinessProfile], str]] = {
     "payment_fraud": lambda p: "a criminal who changes the bank details can take a whole payment",
     "impersonation": lambda p: "a fake email in your name could send their money to a criminal",
     "phishing": lambda p: "one fake email can give a criminal your logins",
-    "account_takeover": lambda p: "a stolen password alone should not let anyone in",
+    "account_takeover": lambda p: "a stolen password should not be enough to get in",
     "malware": lambda p: "a virus could steal logins or wreck files",
     "ransomware": lambda p: f"one attack could lock every file and stop your {_org(p)}",
     "intrusion": lambda p: "a stranger on your network could reach your files",
@@ -144,7 +153,7 @@ HARM: dict[str, Callable[[BusinessProfile], str]] = {
     "data_loss": lambda p: "a broken or stolen device should not lose your work",
     "card_fraud": lambda p: "stolen card details mean fines and lost trust",
     "website_hack": lambda p: "a hacked site can trick your customers",
-    "social_hijack": lambda p: "losing the account would stop new work overnight",
+    "social_hijack": lambda p: "a lost account could cost you new work",
     "supplier": lambda p: "a hacked supplier could let a criminal in",
     "legal": lambda p: "the law gives you duties here, and fines if you miss them",
     "contract_loss": lambda p: "without the badge you could lose their work",
@@ -155,7 +164,7 @@ HARM_ALONE: dict[str, Callable[[BusinessProfile], str]] = {
     "payment_fraud": lambda p: "Fake bank details are the biggest money loss for small firms.",
     "impersonation": lambda p: "Criminals can send emails that look as if they come from you.",
     "phishing": lambda p: "Scam emails are the most common attack. One can give away your logins.",
-    "account_takeover": lambda p: "A stolen password alone should not let anyone into your accounts.",
+    "account_takeover": lambda p: "A stolen password should not be enough to get into your accounts.",
     "malware": lambda p: "A virus could steal logins or wreck your files.",
     "ransomware": lambda p: f"Ransomware could lock every file and stop your {_org(p)}.",
     "intrusion": lambda p: "A stranger on your network could reach your files.",
@@ -167,7 +176,7 @@ HARM_ALONE: dict[str, Callable[[BusinessProfile], str]] = {
     "social_hijack": lambda p: "A stolen account can be used to scam your followers.",
     "supplier": lambda p: "A hacked supplier could let a criminal in.",
     "legal": lambda p: "The law gives you duties here, and fines if you miss them.",
-    "contract_loss": lambda p: "Many buyers now ask suppliers for Cyber Essentials.",
+    "contract_loss": lambda p: "More and more big customers ask for Cyber Essentials.",
 }
 
 
