@@ -40,6 +40,8 @@ _NUMBER_WORDS = {
 }
 _SOLO = re.compile(r"\b(just me|only me|myself|on my own|sole trader|self[- ]?employed|freelanc\w*|"
                    r"one[- ]?(man|woman|person))\b")
+#: Saying so outright beats a count elsewhere ("just me, about 20 clients").
+_SURELY_SOLO = re.compile(r"\b(just me|only me|on my own|sole trader|one[- ]?(man|woman|person) band)\b")
 _NEGATION = re.compile(r"(\bno|\bnot|n't|\bnever|\bwithout|\bnone of|\bdont|\bdon't)\W+(\w+\W+){0,3}$")
 
 
@@ -103,6 +105,7 @@ def _negated(message: str, entity: Entity) -> bool:
     if entity.start is None:
         return False
     before = message[max(0, entity.start - 30): entity.start].lower()
+    before = re.split(r"[.!?;\n]", before)[-1]  # negation does not reach over a full stop
     return bool(_NEGATION.search(before))
 
 
@@ -268,6 +271,16 @@ TEXT_CUES: dict[str, list[tuple[str, Any]]] = {
     ],
 }
 
+#: Sector words that say more than the entity patterns: "community pharmacy" is health
+#: care, not a shop; "precision engineering" with a shop floor is manufacturing.
+SECTOR_CUES: list[tuple[str, str]] = [
+    (r"pharmacy|pharmacist|dispensing", "health_care"),
+    (r"engineering consultancy|consulting engineers", "professional_services"),
+    (r"precision engineering|cnc|shop floor|factory|manufactur\w*", "manufacturing"),
+    (r"logistics|haulage|warehous\w*|call centre|contact centre", "other"),
+    (r"school uniform shop|uniform shop", "retail"),
+]
+
 #: Online services that count as cloud accounts, beyond the entity vocabulary.
 _CLOUD_OTHER = re.compile(
     r"\b(?:xero|quickbooks|sage online|dropbox|icloud|pixieset|famly|fresha|cliniko|alto|"
@@ -288,7 +301,7 @@ def _negated_at(text: str, start: int) -> bool:
 def headcount_in(text: str) -> int | None:
     """How many people the message says work in the business, owner included."""
     lowered = text.lower()
-    if _SOLO.search(lowered) and not _ME_AND.search(lowered):
+    if _SURELY_SOLO.search(lowered) and not _ME_AND.search(lowered):
         return 1
     together = _ME_AND.search(text)
     if together:
@@ -305,7 +318,7 @@ def headcount_in(text: str) -> int | None:
             people = parse_headcount(match.group(1))
             if people:
                 return people
-    return None
+    return 1 if _SOLO.search(lowered) else None
 
 
 def facts_from_text(message: str) -> dict[str, Any]:
@@ -327,6 +340,10 @@ def facts_from_text(message: str) -> dict[str, Any]:
         facts.pop("website_platform", None)
     elif facts.get("website_platform") and "website" not in facts:
         facts["website"] = "brochure"
+    for pattern, sector in SECTOR_CUES:
+        if re.search(rf"\b(?:{pattern})", message, flags=re.IGNORECASE):
+            facts["sector"] = sector
+            break
     if _mixed_online_cards(message):
         facts["card_payments"] = True
         facts.setdefault("website", "online_shop")
@@ -400,6 +417,6 @@ def extract_facts(message: str, entities: Iterable[Mapping[str, Any]]) -> dict[s
             if len(merged) > 1:
                 merged.discard("none")
             facts["cloud"] = frozenset(merged)
-        elif attribute in ("nation", "size", "people") or attribute not in facts:
+        elif attribute in ("nation", "size", "people", "sector") or attribute not in facts:
             facts[attribute] = value
     return facts

@@ -170,7 +170,7 @@ def score_plan(
             continue
         shares = dict(risk.reductions(step, profile))
         weight = chance * (1.0 + risk.FIT_BONUS * risk.matched_conditions(step, profile))
-        weight /= risk.effort_cost(step)
+        weight /= risk.effort_cost(step, profile)
         gains = {t: share * levels[t].exposure for t, share in shares.items() if t in levels}
         candidates.append((step, weight, shares, gains, (_topic_rank(step.topic), positions[step.id])))
     residual = {threat: 1.0 for threat in risk.THREAT_IDS}
