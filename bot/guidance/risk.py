@@ -287,8 +287,8 @@ def threat_levels(profile: BusinessProfile) -> dict[str, ThreatLevel]:
 
 #: Training reaches every inbox at once: in a team of 10 or more its effect counts more.
 REDUCTION_FACTORS: dict[tuple[str, str, Any], float] = {
-    ("staff_training", "size", "small"): 1.5,
-    ("staff_training", "size", "medium"): 2.0,
+    ("staff_training", "size", "small"): 1.3,
+    ("staff_training", "size", "medium"): 1.6,
     # CSBS 2025: incident plans are held by 53% of medium firms; a plan matters more as
     # more people need to know what to do.
     ("incident_response", "size", "medium"): 1.5,
