@@ -25,7 +25,8 @@ MAX_QUESTIONS = 3
 #: A question must change at least this many of the first steps, on average, to be asked.
 MIN_VALUE = 0.6
 #: Facts owners tell unprompted; asking about them would be odd.
-TOLD_ONLY = frozenset({"shared_logins", "needs_cyber_essentials", "nation"})
+TOLD_ONLY = frozenset({"shared_logins", "needs_cyber_essentials", "remote_access", "social_media_sales",
+                       "nation"})
 
 #: One line on why each question is asked, for "what does that mean?" and "why?".
 EXPLANATIONS: dict[str, str] = {

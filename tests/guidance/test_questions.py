@@ -77,3 +77,17 @@ def test_every_askable_question_has_a_plain_explanation():
         if attribute in TOLD_ONLY:
             continue
         assert textstat.flesch_reading_ease(EXPLANATIONS[attribute]) >= 60, attribute
+
+
+def test_every_question_that_can_be_asked_has_a_form_slot_and_a_prompt():
+    import yaml
+
+    from bot.paths import PROJECT_ROOT
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    required = set(domain["forms"]["profile_form"]["required_slots"])
+    for attribute in ASKABLE_ATTRIBUTES:
+        if attribute in TOLD_ONLY:
+            continue
+        assert attribute in required, attribute
+        assert f"utter_ask_{attribute}" in domain["responses"], attribute
