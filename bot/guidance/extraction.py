@@ -230,6 +230,10 @@ TEXT_CUES: dict[str, list[tuple[str, Any]]] = {
          r"we all know the password|logs? in with the same", True),
     ],
     "needs_cyber_essentials": [(r"cyber essentials", True)],
+    "large_payments": [
+        (r"big amounts|large (?:sums|amounts|payments)|six figure|five figure|"
+         r"\d+-\d+k\b|£\d+(?:,\d{3})+|£\d+k\b|\d{2,3} ?k (?:jobs?|payments?|invoices?|a term)", True),
+    ],
     "remote_access": [
         (r"\bvpn\b|remote desktop|\brdp\b|dial in|connects? (?:in|to it) remotely|"
          r"looks? after it remotely|teamviewer|anydesk|remote (?:access|support)", True),

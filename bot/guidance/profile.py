@@ -34,6 +34,7 @@ BOOLEAN_ATTRIBUTES = (
     "card_payments", "personal_data", "remote_working", "byod",
     "bank_transfers", "social_media", "customer_wifi", "onsite_server", "old_machines",
     "volunteers", "shared_logins", "needs_cyber_essentials", "remote_access", "social_media_sales",
+    "large_payments",
 )
 
 #: Allowed values of each attribute, as written in the knowledge base and slots.
@@ -59,6 +60,7 @@ ATTRIBUTE_VALUES: dict[str, tuple[Any, ...]] = {
     "needs_cyber_essentials": (True, False),
     "remote_access": (True, False),
     "social_media_sales": (True, False),
+    "large_payments": (True, False),
 }
 
 #: The attributes the analytics record keeps a column for (bot/analytics), in their order.
@@ -127,6 +129,8 @@ class BusinessProfile:
     remote_access: bool | None = None
     #: Most work or sales come through social media ("Instagram is everything"): told.
     social_media_sales: bool | None = None
+    #: Single payments of thousands of pounds ("jobs of 20-30k", "six figure sums"): told.
+    large_payments: bool | None = None
     #: How many people, when the owner said ("3 of us"): words read better than a band.
     people: int | None = None
 

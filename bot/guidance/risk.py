@@ -165,6 +165,7 @@ IMPACT_FACTORS: dict[tuple[str, Any], dict[str, float]] = {
     ("sector", "manufacturing"): {"ransomware": 1.5, "data_loss": 1.5},
     ("onsite_server", True): {"ransomware": 1.5, "data_loss": 1.5},
     ("social_media_sales", True): {"social_hijack": 2.0},
+    ("large_payments", True): {"payment_fraud": 2.5},
 }
 
 #: Share of UK small businesses with each answer: how much an unknown answer counts.
@@ -185,6 +186,7 @@ PRIORS: dict[str, dict[Any, float]] = {
     "needs_cyber_essentials": {True: 0.01, False: 0.99},
     "remote_access": {True: 0.2, False: 0.8},
     "social_media_sales": {True: 0.2, False: 0.8},
+    "large_payments": {True: 0.2, False: 0.8},
     "website": {"none": 0.3, "brochure": 0.5, "online_shop": 0.2},
     "website_platform": {"hosted": 0.6, "self_run": 0.4},
     "it_support": {"none": 0.5, "in_house": 0.1, "outsourced": 0.4},

@@ -60,6 +60,7 @@ def _team_size(profile: BusinessProfile) -> str | None:
 #: For each threat, the facts that drive it, most telling first.
 DRIVERS: dict[str, tuple[Phrase, ...]] = {
     "payment_fraud": (
+        _when("large_payments", True, "single payments can run to thousands of pounds"),
         _when("sector", "professional_services", "clients trust you with large payments"),
         _when("bank_transfers", True, "customers pay you by bank transfer"),
         _when("sector", "construction_trades", "you send invoices by email"),
