@@ -77,8 +77,9 @@ DRIVERS: dict[str, tuple[Phrase, ...]] = {
     ),
     "account_takeover": (
         _cloud,
-        _when("social_media", True, "your social pages bring you work"),
         _when("bank_transfers", True, "your email handles your invoices"),
+        _when("social_media_sales", True, "your social pages bring you work"),
+        _when("social_media", True, "your social pages bring you work"),
     ),
     "malware": (
         _when("old_machines", True, "some of your computers are old"),
