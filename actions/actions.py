@@ -24,9 +24,12 @@ from bot.guidance.profile import (
     BusinessProfile,
     to_slot_value,
 )
+from bot.guidance.questions import EXPLANATIONS, asks_what_it_means, next_question, progress
 from bot.nlp.language import is_welsh
 
 PROFILE_SLOTS = tuple(ATTRIBUTE_VALUES)
+#: Slots the profile reads besides the attributes: the head count ("3 people").
+PROFILE_EXTRA_SLOTS = ("people",)
 COMMON_TOPICS = ("phishing", "passwords", "backups")
 #: Intents whose message may carry facts about the business.
 PROFILE_INTENTS = {"describe_business", "inform", "not_sure", "affirm", "deny"}
@@ -37,7 +40,8 @@ def _kb() -> KnowledgeBase:
 
 
 def _profile(tracker: Tracker) -> BusinessProfile:
-    return BusinessProfile.from_slots({slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS})
+    return BusinessProfile.from_slots(
+        {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS + PROFILE_EXTRA_SLOTS})
 
 
 def _send(dispatcher: CollectingDispatcher, reply: replies.Reply) -> None:
@@ -60,7 +64,8 @@ def _facts(tracker: Tracker) -> Dict[str, Any]:
 
 
 def _fact_events(facts: Dict[str, Any]) -> List[EventType]:
-    events: List[EventType] = [SlotSet(a, to_slot_value(a, v)) for a, v in facts.items()]
+    events: List[EventType] = [
+        SlotSet(a, str(v) if a == "people" else to_slot_value(a, v)) for a, v in facts.items()]
     if facts.get("size") == "sole_trader":
         # A one-person business has no staff devices to ask about.
         events.append(SlotSet("byod", "false"))
@@ -128,7 +133,7 @@ def _respond(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decis
 def _with_facts(tracker: Tracker) -> tuple[List[EventType], BusinessProfile]:
     """What the message says about the business, as slot events, and the profile with it."""
     events = _fact_events(_facts(tracker))
-    slots = {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS}
+    slots = {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS + PROFILE_EXTRA_SLOTS}
     slots.update({e["name"]: e["value"] for e in events})
     return events, BusinessProfile.from_slots(slots)
 
@@ -168,6 +173,12 @@ class ActionMoreInfo(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
+        chosen = _step_entity(tracker)
+        if chosen is not None:
+            # "How do I do step 2?" under a plan: the whole of that step.
+            detail = replies.step_detail_reply(chosen)
+            _send(dispatcher, detail)
+            return [SlotSet("offered_steps", detail.offered), SlotSet("last_topic", chosen.topic)]
         topic = tracker.get_slot("last_topic")
         if topic not in TOPIC_IDS:
             dispatcher.utter_message(response="utter_capabilities")
@@ -264,6 +275,13 @@ def _question_intent(tracker: Tracker) -> str:
         if name not in PROFILE_INTENTS and name != "nlu_fallback":
             return name
     return "nlu_fallback"
+
+
+def _step_entity(tracker: Tracker) -> Optional[Any]:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "step_id":
+            return _kb().step(str(entity.get("value")))
+    return None
 
 
 def _chosen_step(tracker: Tracker) -> Optional[str]:
@@ -389,10 +407,14 @@ class ActionClarify(Action):
 
 
 class ValidateProfileForm(Action):
-    """Fill profile slots from whatever the owner said while the questions run.
+    """Fill profile slots from whatever the owner said, and choose the next question.
 
-    Returning no slot events for a question lets the form step aside so the
-    rules can answer it; the form then asks its question again.
+    The form asks only what is still unknown and would change the first steps of the
+    plan (bot/guidance/questions.py), most valuable first, so it sets ``requested_slot``
+    itself; ``None`` ends the questions and the plan follows. "What does that mean?"
+    gets the question explained, then asked again. Returning no slot events for a
+    question lets the form step aside so the rules can answer it; the form then asks
+    its question again.
     """
 
     def name(self) -> str:
@@ -403,24 +425,41 @@ class ValidateProfileForm(Action):
     ) -> List[EventType]:
         intent = _intent(tracker)
         requested = tracker.get_slot("requested_slot")
+        asked = _list_slot(tracker, "asked_questions")
+        if requested in EXPLANATIONS and asks_what_it_means(_text(tracker)):
+            dispatcher.utter_message(text=EXPLANATIONS[requested])
+            return [SlotSet(requested, None), SlotSet("requested_slot", requested)]
         button_entities = [
             e for e in tracker.latest_message.get("entities") or [] if e.get("entity") in ATTRIBUTE_VALUES
         ]
-        if intent not in PROFILE_INTENTS and not button_entities:
+        events: List[EventType] = []
+        if requested is None or intent in PROFILE_INTENTS or button_entities:
+            facts = _facts(tracker)
+            events = _fact_events(facts)
+            if requested in PROFILE_SLOTS and requested not in facts:
+                if intent == "not_sure":
+                    events.append(SlotSet(requested, UNKNOWN))
+                elif requested in BOOLEAN_ATTRIBUTES and intent in ("affirm", "deny"):
+                    events.append(SlotSet(requested, "true" if intent == "affirm" else "false"))
+                elif requested == "cloud" and intent == "deny":
+                    events.append(SlotSet(requested, ["none"]))
+        elif requested is not None:
             return []
-        facts = _facts(tracker)
-        events = _fact_events(facts)
-        if requested in PROFILE_SLOTS and requested not in facts:
-            if intent == "not_sure":
-                events.append(SlotSet(requested, UNKNOWN))
-            elif requested in BOOLEAN_ATTRIBUTES and intent in ("affirm", "deny"):
-                events.append(SlotSet(requested, "true" if intent == "affirm" else "false"))
-            elif requested == "cloud" and intent == "deny":
-                events.append(SlotSet(requested, ["none"]))
-            elif not events:
-                # Nothing usable: keep the slot empty so the form asks again.
-                events.append(SlotSet(requested, None))
-        return events
+        if requested is not None and not events:
+            # Nothing usable: keep the slot empty so the form asks again.
+            return [SlotSet(requested, None), SlotSet("requested_slot", requested)]
+        slots = {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS + PROFILE_EXTRA_SLOTS}
+        slots.update({e["name"]: e["value"] for e in events})
+        profile = BusinessProfile.from_slots(slots)
+        question = next_question(_kb().topics, profile, asked)
+        if question is None:
+            return events + [SlotSet("requested_slot", None)]
+        where = progress(_kb().topics, profile, asked, question)
+        return events + [
+            SlotSet("asked_questions", asked + [question]),
+            SlotSet("question_progress", where.label() + ":"),
+            SlotSet("requested_slot", question),
+        ]
 
 
 async def _run_check(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str) -> List[EventType]:

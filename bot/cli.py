@@ -73,6 +73,15 @@ def build_encoder() -> None:
     typer.echo(f"{'Built' if built else 'Up to date:'} {relative}")
 
 
+@app.command("build-places")
+def build_places() -> None:
+    """Build build/places.json: UK place names and their nation, from the gazetteers."""
+    from bot.guidance.places import PLACES_FILE, write_table
+
+    count = write_table()
+    typer.echo(f"Built {PLACES_FILE.relative_to(PROJECT_ROOT)} ({count:,} place names)")
+
+
 _ANSWER_FILES = typer.Argument(None, help="answer files; default: all of data/answers")
 
 
