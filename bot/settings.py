@@ -74,3 +74,24 @@ def bot_public_url() -> str:
     if not raw.startswith(("http://", "https://")):
         raise ValueError(f"BOT_PUBLIC_URL must start with http:// or https://, got {raw!r}")
     return raw
+
+
+def web_public_url() -> str:
+    """Where a visitor's browser reaches the web process: the plan's private links point here."""
+    raw = text("WEB_PUBLIC_URL").rstrip("/")
+    if not raw:
+        return f"http://127.0.0.1:{web_port()}"
+    if not raw.startswith(("http://", "https://")):
+        raise ValueError(f"WEB_PUBLIC_URL must start with http:// or https://, got {raw!r}")
+    return raw
+
+
+def plan_link_days() -> int:
+    """Days a plan's private link keeps working (long enough for the last reminder)."""
+    return positive_int("PLAN_LINK_DAYS", 60)
+
+
+def rasa_internal_url() -> str:
+    """Where the web process reaches the Rasa server itself, to record a step ticked on the plan page."""
+    raw = text("RASA_INTERNAL_URL").rstrip("/")
+    return raw or f"http://127.0.0.1:{positive_int('RASA_PORT', 5005)}"

@@ -240,3 +240,21 @@ class CheckRun(Base):
     warnings = Column(Integer, nullable=False, default=0)
     fails = Column(Integer, nullable=False, default=0)
     findings = Column(String(255))  # "https:pass,hsts:warning,..."
+
+
+# ---- the owner's plan to take away (bot/plans) -----------------------------------------
+# Not analytics: these rows let a private link open one conversation's plan. The link's
+# token is stored only as a hash, so the table alone opens nothing.
+
+
+class PlanLink(Base):
+    """A private, expiring link to one conversation's plan (its printable page and PDF)."""
+
+    __tablename__ = "plan_links"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(KEY, nullable=False, unique=True)  # SHA-256 of the token, hex
+    sender_id = Column(String(128), nullable=False, index=True)  # the widget's random visitor id
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False, index=True)
+    opened_at = Column(DateTime)

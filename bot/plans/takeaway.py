@@ -1,0 +1,39 @@
+"""Making the plan's private link for a conversation, from the action server."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot import settings
+from bot.plans import links
+from bot.storage.database import create_engine
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _engine() -> Engine:
+    return create_engine()
+
+
+def page_url(token: str) -> str:
+    return f"{settings.web_public_url()}/plan/{token}"
+
+
+def pdf_url(token: str) -> str:
+    return f"{settings.web_public_url()}/plan/{token}/plan.pdf"
+
+
+def new_links(sender_id: str) -> tuple[str, str, str] | None:
+    """(PDF link, page link, last day as an ISO date), or ``None`` if no link can be stored."""
+    try:
+        token, expires = links.create(_engine(), sender_id, settings.plan_link_days())
+    except sa.exc.SQLAlchemyError as error:
+        # No conversation id or token in the log: only that it failed and why.
+        logger.warning("Could not store a plan link: %s", type(error).__name__)
+        return None
+    return pdf_url(token), page_url(token), expires.date().isoformat()
