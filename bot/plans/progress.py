@@ -33,7 +33,10 @@ _SYNONYMS = (
     (r"\bcyber\s+essentials\b|\bce\s+cert(?:ificate|ification)?\b", " cyberessentials "),
     (r"\bbank\s+details\b|\binvoice\s+fraud\b", " payment "),
     (r"\bsecurity\s+defaults\b", " securitydefault "),
-    (r"\b(?:pin|passcode|screen\s?lock)\b", " screenlock "),
+    (r"\b(?:pins?|passcodes?|screen[\s-]?locks?)\b", " screenlock "),
+    (r"\bencrypt(?:ion|ed|ing|s)?\b", " encrypt "),
+    (r"\bsocial\s+media\b|\bfacebook\b|\binstagram\b|\blinkedin\b|\btiktok\b|\btwitter\b",
+     " socialmedia "),
     (r"\blaptops?\b|\bphones?\b|\btablets?\b|\bcomputers?\b|\bpcs?\b", " device "),
     (r"\bgdpr\b|\bdata\s+protection\b|\bcustomer\s+data\b", " personaldata "),
     (r"\bmicrosoft(?:\s+365)?\b|\bo365\b|\boffice\s+365\b|\bm365\b", " microsoft "),
@@ -57,6 +60,7 @@ very want was we week well went were weve what whats when where which while who 
 wont would yeah year yes yesterday yet yep you your yours finish finished complete completed
 switch switched enable enabled start started sorting doing plan list step action bother drop
 dropping skip forget scrap remove go going ahead tick ticked mark marked already got sort
+change changed changing tomorrow tonight weekend month monday friday now
 """.split()  # noqa: SIM905 - a word list is easier to read as text
 )
 
