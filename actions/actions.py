@@ -488,5 +488,5 @@ class ActionDownloadPlan(Action):
         if links is None:
             _send(dispatcher, plan_replies.download_unavailable_reply())
             return []
-        _send(dispatcher, plan_replies.download_reply(*links))
+        _send(dispatcher, plan_replies.download_reply(*links, email=takeaway.email_offered()))
         return []

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.storage.models import PlanLink
+from bot.storage.models import PlanLink, ReminderSubscription
 
 TOKEN_BYTES = 32
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
@@ -73,7 +73,11 @@ def open_link(engine: Engine, token: str, clock: Callable[[], datetime] = _now) 
 
 
 def delete_expired(engine: Engine, clock: Callable[[], datetime] = _now) -> int:
-    """Remove links past their expiry (the retention purge calls this)."""
+    """Remove links past their expiry, and any reminder address kept for them (the retention
+    purge calls this). Returns how many links went."""
+    expired = sa.select(PlanLink.id).where(PlanLink.expires_at <= clock()).scalar_subquery()
     with engine.begin() as connection:
+        connection.execute(sa.delete(ReminderSubscription).where(
+            ReminderSubscription.link_id.in_(expired)))
         return int(connection.execute(
             sa.delete(PlanLink).where(PlanLink.expires_at <= clock())).rowcount)

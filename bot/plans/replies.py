@@ -82,11 +82,15 @@ def undone_reply(step: Step) -> Reply:
     return Reply([Message(text=text, custom=contract.undone(step.topic, step.id))])
 
 
-def download_reply(pdf: str, page: str, expires: str) -> Reply:
+def download_reply(pdf: str, page: str, expires: str, email: bool = False) -> Reply:
+    """The private links; ``email`` when reminders can be sent, so the page's offer is named."""
     text = ("Here is your plan to keep. The PDF and the printable page open at a private link "
             f"until {expires}: anyone with the link can see the plan, so share it only with "
             "people you trust, such as your IT provider. Open the link on another device to "
             "carry on this chat there.")
+    if email:
+        text += (" To get the plan by email, with up to two reminders, open the printable page "
+                 "and give your address there. Please don't type it here.")
     return Reply([Message(text=text, custom=contract.download(pdf, page, expires))])
 
 

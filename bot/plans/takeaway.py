@@ -37,3 +37,8 @@ def new_links(sender_id: str) -> tuple[str, str, str] | None:
         logger.warning("Could not store a plan link: %s", type(error).__name__)
         return None
     return pdf_url(token), page_url(token), expires.date().isoformat()
+
+
+def email_offered() -> bool:
+    """Whether plans can be emailed (``SMTP_URL`` and ``PLAN_EMAIL_KEY`` are set)."""
+    return bool(settings.smtp_url() and settings.plan_email_key())

@@ -258,3 +258,22 @@ class PlanLink(Base):
     created_at = Column(DateTime, nullable=False)
     expires_at = Column(DateTime, nullable=False, index=True)
     opened_at = Column(DateTime)
+
+
+class ReminderSubscription(Base):
+    """An owner's request for their plan by email and up to two reminders.
+
+    The address is personal data: it is kept only here, encrypted with ``PLAN_EMAIL_KEY``,
+    and only until the last reminder has gone, the owner stops them, or the link expires.
+    """
+
+    __tablename__ = "reminder_subscriptions"
+
+    id = Column(Integer, primary_key=True)
+    link_id = Column(Integer, nullable=False, index=True)  # plan_links.id
+    email_encrypted = Column(Text, nullable=False)
+    token_encrypted = Column(Text, nullable=False)  # the plan link's token, for the link back
+    unsubscribe_hash = Column(KEY, nullable=False, unique=True)
+    created_at = Column(DateTime, nullable=False)
+    next_due_at = Column(DateTime, index=True)
+    reminders_sent = Column(Integer, nullable=False, default=0)

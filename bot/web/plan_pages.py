@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import smtplib
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from sqlalchemy.engine import Engine
 from bot import reply_contract as contract
 from bot import settings
 from bot.guidance.knowledge.loader import KnowledgeBase
-from bot.plans import document, links, pdf
+from bot.plans import document, links, pdf, reminders
 from bot.plans.state import PlanView, plan_view, stored_slots
 from bot.storage.database import create_engine, tracker_engine
 from bot.web.site import demo_page_csp
@@ -34,7 +35,12 @@ HERE = Path(__file__).resolve().parent
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
 MESSAGES = {"done": "Marked as done. The chat knows too.",
             "undo": "Marked as not done. It's still on your plan.",
-            "failed": "Sorry, that change could not be saved just now. Please try again."}
+            "failed": "Sorry, that change could not be saved just now. Please try again.",
+            "subscribed": "We've emailed you the plan. We'll send at most two reminders, then "
+                          "delete your address.",
+            "bad-email": "Please enter a plain email address, such as name@example.co.uk, "
+                         "and tick the box to agree.",
+            "email-failed": "Sorry, the email could not be sent just now. Please try again later."}
 
 
 @lru_cache(maxsize=1)
@@ -68,6 +74,7 @@ def create_blueprint(kb: KnowledgeBase) -> Blueprint:
     error_page = templates.get_template("plan_error.html")
     stylesheet = (HERE / "static" / "plan.css").read_text(encoding="utf-8")
     plans = Blueprint("plan_pages")
+    mail = reminders.configured()  # None: no SMTP_URL or key, so no email offer anywhere
 
     def refused(opened: links.Opened) -> HTTPResponse:
         if opened.status == "expired":
@@ -97,7 +104,9 @@ def create_blueprint(kb: KnowledgeBase) -> Blueprint:
         html = page.render(doc=doc, expires=expires, pdf_href=f"/plan/{token}/plan.pdf",
                            steps_action=f"/plan/{token}/steps", it_intro=document.IT_PROVIDER_INTRO,
                            message=MESSAGES.get(request.args.get("changed", ""), ""),
-                           bot_url=bot_url, max_chars=max_chars, sender_id=opened.sender_id)
+                           bot_url=bot_url, max_chars=max_chars, sender_id=opened.sender_id,
+                           reminders_action=f"/plan/{token}/reminders" if mail else "",
+                           reminder_days=mail.days if mail else ())
         return response.html(html, headers={**PRIVATE, "Content-Security-Policy": csp})
 
     @plans.get("/plan/<token:str>/plan.pdf")
@@ -124,6 +133,38 @@ def create_blueprint(kb: KnowledgeBase) -> Blueprint:
         outcome = change if sent else "failed"
         return response.redirect(f"/plan/{token}?changed={outcome}#step-{step_id}", status=303,
                                  headers=PRIVATE)
+
+    @plans.post("/plan/<token:str>/reminders")
+    async def ask_for_reminders(request: Request, token: str) -> HTTPResponse:
+        opened, view = await open_plan(token)
+        if view is None:
+            return refused(opened)
+        if mail is None:
+            return response.text("Email is not available.", status=404, headers=PRIVATE)
+        email = str(request.form.get("email", ""))
+        if request.form.get("consent") != "yes" or not reminders.EMAIL.match(email.strip()):
+            return response.redirect(f"/plan/{token}?changed=bad-email#email", status=303,
+                                     headers=PRIVATE)
+        try:
+            stored = await asyncio.to_thread(reminders.subscribe, _analytics(), _tracker(), kb,
+                                             mail, token, email)
+        except (OSError, smtplib.SMTPException) as error:
+            logger.warning("The plan email could not be sent: %s", type(error).__name__)
+            return response.redirect(f"/plan/{token}?changed=email-failed#email", status=303,
+                                     headers=PRIVATE)
+        outcome = "subscribed" if stored else "bad-email"
+        return response.redirect(f"/plan/{token}?changed={outcome}#email", status=303, headers=PRIVATE)
+
+    @plans.route("/plan/unsubscribe/<token:str>", methods=["GET", "POST"])
+    async def stop_reminders(_: Request, token: str) -> HTTPResponse:
+        """One click (the link in the email) or one POST (RFC 8058's List-Unsubscribe-Post)."""
+        found = await asyncio.to_thread(reminders.unsubscribe, _analytics(), token)
+        heading = "Reminders stopped" if found else "No reminders to stop"
+        explanation = ("We won't email you again, and we have deleted your email address."
+                       if found else "This link has already been used, or the reminders have "
+                                     "ended. We hold no email address for it.")
+        html = error_page.render(heading=heading, explanation=explanation)
+        return response.html(html, headers={**PRIVATE, "Content-Security-Policy": csp})
 
     @plans.get("/plan.css")
     async def css(_: Request) -> HTTPResponse:

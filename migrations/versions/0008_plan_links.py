@@ -1,6 +1,7 @@
 """Plan links: private, expiring links to one conversation's plan.
 
-Only a hash of each link's token is stored. No column holds an email address.
+Only a hash of each link's token is stored. Reminder addresses are stored encrypted, apart
+from the analytics tables, and deleted when the reminders end.
 
 Revision ID: 0008_plan_links
 Revises: 0003
@@ -33,7 +34,22 @@ def upgrade() -> None:
     )
     op.create_index("ix_plan_links_sender_id", "plan_links", ["sender_id"])
     op.create_index("ix_plan_links_expires_at", "plan_links", ["expires_at"])
+    op.create_table(
+        "reminder_subscriptions",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("link_id", sa.Integer, nullable=False),
+        sa.Column("email_encrypted", sa.Text, nullable=False),
+        sa.Column("token_encrypted", sa.Text, nullable=False),
+        sa.Column("unsubscribe_hash", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("next_due_at", sa.DateTime, nullable=True),
+        sa.Column("reminders_sent", sa.Integer, nullable=False),
+        sa.UniqueConstraint("unsubscribe_hash"),
+    )
+    op.create_index("ix_reminder_subscriptions_link_id", "reminder_subscriptions", ["link_id"])
+    op.create_index("ix_reminder_subscriptions_next_due_at", "reminder_subscriptions", ["next_due_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("reminder_subscriptions")
     op.drop_table("plan_links")

@@ -304,7 +304,8 @@
       'background:#fff;color:#1d70b8;font-weight:700}',
     // Short screens (200% zoom, a phone on its side): the panel fills the screen and the
     // controls shrink, so the conversation keeps at least half the height (WCAG 1.4.10).
-    '@media (max-height:560px){.panel{top:0;right:0;bottom:0;left:auto;width:min(100vw,480px);' +
+    '@media (max-height:560px),(max-width:480px){.panel{top:0;right:0;bottom:0;left:auto;' +
+      'width:min(100vw,480px);' +
       'max-width:100vw;height:100%;border-radius:0;border-width:0 0 0 2px}' +
       '.head{padding:4px 8px}.head h2{font-size:16px}.head button{min-height:32px;padding:2px 8px}' +
       'form{padding:4px 8px}label{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}' +
