@@ -106,7 +106,8 @@ def test_two_reminders_at_most_then_the_address_is_deleted(mailing: Mailing) -> 
     # Subscribed 20 days ago: the first reminder is due, the second not yet.
     subscribe_through_the_page(mailing, clock_days=0)
     with sqlite3.connect(mailing.folder / "analytics.db") as db:
-        db.execute("delete from reminder_subscriptions where id != (select max(id) from reminder_subscriptions)")
+        db.execute("delete from reminder_subscriptions "
+                   "where id != (select max(id) from reminder_subscriptions)")
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     config = mailing.config()
     before = len(mailing.smtp.inbox.messages)
@@ -140,7 +141,8 @@ def test_one_click_unsubscribe_stops_mail_and_deletes_the_address(mailing: Maili
     again = requests.get(link.group(1), timeout=30)
     assert "No reminders to stop" in again.text
     far = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(days=50)
-    assert reminders.send_due(mailing.analytics, mailing.tracker, KB, mailing.config(), clock=lambda: far) == 0
+    config = mailing.config()
+    assert reminders.send_due(mailing.analytics, mailing.tracker, KB, config, clock=lambda: far) == 0
     assert len(mailing.smtp.inbox.messages) == before + 1
 
 
