@@ -794,7 +794,8 @@
 
   function scrollDown() {
     body.scrollTop = body.scrollHeight;
-    panel.scrollTop = panel.scrollHeight;  // when the whole panel scrolls (very short screens)
+    // On very short screens the whole panel scrolls; otherwise it must stay where it is.
+    if (window.getComputedStyle(panel).overflowY === 'auto') { panel.scrollTop = panel.scrollHeight; }
   }
 
   function renderAll() {
