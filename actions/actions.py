@@ -484,7 +484,7 @@ class ActionDownloadPlan(Action):
             _send(dispatcher, plan_replies.list_progress_reply([]))
             return []
         links = await asyncio.get_running_loop().run_in_executor(
-            None, takeaway.new_links, tracker.sender_id)
+            None, takeaway.new_links, tracker.sender_id, _plan_slots(tracker))
         if links is None:
             _send(dispatcher, plan_replies.download_unavailable_reply())
             return []

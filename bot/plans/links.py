@@ -39,6 +39,7 @@ class Opened:
     status: Literal["ok", "expired", "unknown"]
     sender_id: str | None = None
     expires_at: datetime | None = None
+    first_open: bool = False
 
 
 def create(engine: Engine, sender_id: str, days: int,
@@ -67,9 +68,10 @@ def open_link(engine: Engine, token: str, clock: Callable[[], datetime] = _now) 
             return Opened("unknown")
         if row.expires_at <= clock():
             return Opened("expired", expires_at=row.expires_at)
-        if row.opened_at is None:
+        first = row.opened_at is None
+        if first:
             row.opened_at = clock()
-        return Opened("ok", sender_id=row.sender_id, expires_at=row.expires_at)
+        return Opened("ok", sender_id=row.sender_id, expires_at=row.expires_at, first_open=first)
 
 
 def delete_expired(engine: Engine, clock: Callable[[], datetime] = _now) -> int:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from bot import settings
 from bot.guidance.knowledge.loader import KnowledgeBase
-from bot.plans import document
+from bot.plans import document, follow_through
 from bot.plans.state import plan_view, stored_slots
 from bot.storage.models import PlanLink, ReminderSubscription
 
@@ -155,16 +155,25 @@ def subscribe(engine: Engine, tracker: Engine, kb: KnowledgeBase, config: Config
             token_encrypted=Fernet(config.key).encrypt(token.encode()).decode(),
             unsubscribe_hash=_hash(unsubscribe_token), created_at=now,
             next_due_at=now + timedelta(days=config.days[0]), reminders_sent=0))
+    follow_through.record(engine, "plan_emailed", stored_slots(tracker, sender_id), clock=clock)
     return True
 
 
-def unsubscribe(engine: Engine, token: str) -> bool:
+def unsubscribe(engine: Engine, token: str, tracker: Engine | None = None) -> bool:
     """Stop the reminders and delete the address; whether there was one to delete."""
     if not re.fullmatch(r"[A-Za-z0-9_-]{40,64}", token or ""):
         return False
+    wanted = ReminderSubscription.unsubscribe_hash == _hash(token)
     with engine.begin() as connection:
-        return bool(connection.execute(sa.delete(ReminderSubscription).where(
-            ReminderSubscription.unsubscribe_hash == _hash(token))).rowcount)
+        sender = connection.execute(
+            sa.select(PlanLink.sender_id).join(ReminderSubscription,
+                                               ReminderSubscription.link_id == PlanLink.id)
+            .where(wanted)).scalar()
+        deleted = bool(connection.execute(sa.delete(ReminderSubscription).where(wanted)).rowcount)
+    if deleted:
+        slots = stored_slots(tracker, sender) if tracker is not None and sender else {}
+        follow_through.record(engine, "unsubscribed", slots)
+    return deleted
 
 
 def send_due(engine: Engine, tracker: Engine, kb: KnowledgeBase, config: Config,
@@ -196,7 +205,7 @@ def send_due(engine: Engine, tracker: Engine, kb: KnowledgeBase, config: Config,
             body = _body(kb, tracker, link.sender_id,
                          "A reminder of your cyber security plan. How are you getting on? "
                          "Tick off the steps you have done at the link below.",
-                         f"{config.web_url}/plan/{token}", unsubscribe_link)
+                         f"{config.web_url}/plan/{token}?from=reminder", unsubscribe_link)
             config.mailer.send(_message(email, "Reminder: your cyber security plan", body,
                                         unsubscribe_link))
             sent += 1
@@ -205,7 +214,9 @@ def send_due(engine: Engine, tracker: Engine, kb: KnowledgeBase, config: Config,
                 session.delete(subscription)  # no more reminders: the address goes now
             else:
                 subscription.next_due_at = subscription.created_at + timedelta(days=config.days[number])
+            sender_id = link.sender_id
             session.commit()
+            follow_through.record(engine, "reminder_sent", stored_slots(tracker, sender_id), clock=clock)
         session.commit()
     if sent:
         logger.info("Sent %d plan reminders", sent)

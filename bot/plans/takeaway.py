@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from typing import Any, Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot import settings
-from bot.plans import links
+from bot.plans import follow_through, links
 from bot.storage.database import create_engine
 
 logger = logging.getLogger(__name__)
@@ -28,10 +29,11 @@ def pdf_url(token: str) -> str:
     return f"{settings.web_public_url()}/plan/{token}/plan.pdf"
 
 
-def new_links(sender_id: str) -> tuple[str, str, str] | None:
+def new_links(sender_id: str, slots: Mapping[str, Any]) -> tuple[str, str, str] | None:
     """(PDF link, page link, last day as an ISO date), or ``None`` if no link can be stored."""
     try:
         token, expires = links.create(_engine(), sender_id, settings.plan_link_days())
+        follow_through.record(_engine(), "link_created", slots)
     except sa.exc.SQLAlchemyError as error:
         # No conversation id or token in the log: only that it failed and why.
         logger.warning("Could not store a plan link: %s", type(error).__name__)

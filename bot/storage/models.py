@@ -277,3 +277,19 @@ class ReminderSubscription(Base):
     created_at = Column(DateTime, nullable=False)
     next_due_at = Column(DateTime, index=True)
     reminders_sent = Column(Integer, nullable=False, default=0)
+
+
+class PlanFollowThrough(Base):
+    """One follow-through event of a kept plan, counted per week and segment: a link made or
+    opened, the plan emailed, a reminder sent, a step ticked on the plan page after a
+    reminder, reminders stopped. No visitor key, token or address: counts only."""
+
+    __tablename__ = "plan_follow_through"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False)
+    week = Column(Date, nullable=False, index=True)
+    kind = Column(String(24), nullable=False)
+    size = Column(String(16))
+    sector = Column(String(32))
+    nation = Column(String(24))

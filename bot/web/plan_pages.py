@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from bot import reply_contract as contract
 from bot import settings
 from bot.guidance.knowledge.loader import KnowledgeBase
-from bot.plans import document, links, pdf, reminders
+from bot.plans import document, follow_through, links, pdf, reminders
 from bot.plans.state import PlanView, plan_view, stored_slots
 from bot.storage.database import create_engine, tracker_engine
 from bot.web.site import demo_page_csp
@@ -88,11 +88,17 @@ def create_blueprint(kb: KnowledgeBase) -> Blueprint:
         return response.html(html, status=404, headers={**PRIVATE, "Content-Security-Policy": csp})
 
     async def open_plan(token: str) -> tuple[links.Opened, PlanView | None]:
+        opened, view, _ = await open_with_slots(token)
+        return opened, view
+
+    async def open_with_slots(token: str) -> tuple[links.Opened, PlanView | None, dict[str, object]]:
         opened = await asyncio.to_thread(links.open_link, _analytics(), token)
         if opened.status != "ok" or opened.sender_id is None:
-            return opened, None
+            return opened, None, {}
         slots = await asyncio.to_thread(stored_slots, _tracker(), opened.sender_id)
-        return opened, plan_view(kb, slots)
+        if opened.first_open:
+            await asyncio.to_thread(follow_through.record, _analytics(), "link_opened", slots)
+        return opened, plan_view(kb, slots), slots
 
     @plans.get("/plan/<token:str>")
     async def plan_page(request: Request, token: str) -> HTTPResponse:
@@ -106,6 +112,7 @@ def create_blueprint(kb: KnowledgeBase) -> Blueprint:
                            message=MESSAGES.get(request.args.get("changed", ""), ""),
                            bot_url=bot_url, max_chars=max_chars, sender_id=opened.sender_id,
                            reminders_action=f"/plan/{token}/reminders" if mail else "",
+                           after_reminder=request.args.get("from") == "reminder",
                            reminder_days=mail.days if mail else ())
         return response.html(html, headers={**PRIVATE, "Content-Security-Policy": csp})
 
@@ -120,7 +127,7 @@ def create_blueprint(kb: KnowledgeBase) -> Blueprint:
 
     @plans.post("/plan/<token:str>/steps")
     async def change_step(request: Request, token: str) -> HTTPResponse:
-        opened, view = await open_plan(token)
+        opened, view, slots = await open_with_slots(token)
         if view is None or opened.sender_id is None:
             return refused(opened)
         step_id = request.form.get("step", "")
@@ -131,6 +138,8 @@ def create_blueprint(kb: KnowledgeBase) -> Blueprint:
         sent = await asyncio.to_thread(_send_to_assistant, opened.sender_id,
                                        contract.step_payload(intent, step_id))
         outcome = change if sent else "failed"
+        if sent and change == "done" and request.form.get("after_reminder") == "1":
+            await asyncio.to_thread(follow_through.record, _analytics(), "done_after_reminder", slots)
         return response.redirect(f"/plan/{token}?changed={outcome}#step-{step_id}", status=303,
                                  headers=PRIVATE)
 
@@ -158,7 +167,7 @@ def create_blueprint(kb: KnowledgeBase) -> Blueprint:
     @plans.route("/plan/unsubscribe/<token:str>", methods=["GET", "POST"])
     async def stop_reminders(_: Request, token: str) -> HTTPResponse:
         """One click (the link in the email) or one POST (RFC 8058's List-Unsubscribe-Post)."""
-        found = await asyncio.to_thread(reminders.unsubscribe, _analytics(), token)
+        found = await asyncio.to_thread(reminders.unsubscribe, _analytics(), token, _tracker())
         heading = "Reminders stopped" if found else "No reminders to stop"
         explanation = ("We won't email you again, and we have deleted your email address."
                        if found else "This link has already been used, or the reminders have "

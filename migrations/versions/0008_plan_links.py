@@ -48,8 +48,20 @@ def upgrade() -> None:
     )
     op.create_index("ix_reminder_subscriptions_link_id", "reminder_subscriptions", ["link_id"])
     op.create_index("ix_reminder_subscriptions_next_due_at", "reminder_subscriptions", ["next_due_at"])
+    op.create_table(
+        "plan_follow_through",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("at", sa.DateTime, nullable=False),
+        sa.Column("week", sa.Date, nullable=False),
+        sa.Column("kind", sa.String(24), nullable=False),
+        sa.Column("size", sa.String(16), nullable=True),
+        sa.Column("sector", sa.String(32), nullable=True),
+        sa.Column("nation", sa.String(24), nullable=True),
+    )
+    op.create_index("ix_plan_follow_through_week", "plan_follow_through", ["week"])
 
 
 def downgrade() -> None:
+    op.drop_table("plan_follow_through")
     op.drop_table("reminder_subscriptions")
     op.drop_table("plan_links")

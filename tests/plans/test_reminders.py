@@ -117,7 +117,7 @@ def test_two_reminders_at_most_then_the_address_is_deleted(mailing: Mailing) -> 
     assert reminders.send_due(mailing.analytics, mailing.tracker, KB, config, clock=lambda: later) == 0
     reminder = mailing.smtp.inbox.messages[before]
     assert reminder["Subject"] == "Reminder: your cyber security plan"
-    page = re.search(r"(http://\S+/plan/[A-Za-z0-9_-]{40,64})\s", body_of(reminder))
+    page = re.search(r"(http://\S+/plan/[A-Za-z0-9_-]{40,64}\?from=reminder)\s", body_of(reminder))
     assert page and requests.get(page.group(1), timeout=30).status_code == 200  # the link back opens
     last = now + timedelta(days=46)
     assert reminders.send_due(mailing.analytics, mailing.tracker, KB, config, clock=lambda: last) == 1
@@ -170,3 +170,15 @@ def test_with_no_smtp_the_offer_is_not_shown(tmp_path: Path) -> None:
                              timeout=30).status_code == 404
     finally:
         service.stop(grace=20)
+
+
+def test_follow_through_is_counted_per_week_and_segment_with_no_address(mailing: Mailing) -> None:
+    from bot.plans.follow_through import weekly
+
+    rows = weekly(mailing.analytics)
+    kinds = {row["kind"] for row in rows}
+    assert {"link_opened", "plan_emailed", "reminder_sent", "unsubscribed"} <= kinds
+    assert all(row["size"] == "micro" and row["nation"] == "wales" for row in rows)
+    emailed = sum(row["count"] for row in rows if row["kind"] == "plan_emailed")
+    assert emailed >= 4
+    assert ADDRESS.encode() not in all_database_bytes(mailing.folder)
