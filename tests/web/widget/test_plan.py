@@ -255,3 +255,74 @@ def test_links_come_only_from_structured_data_never_from_visitor_text(widget_sta
     expect(reply).not_to_contain_text("Evil")
     assert_nothing_ran(page)
     assert sent == [typed]
+
+
+def test_plan_by_email_reminder_link_back_and_stop(widget_stack, browser, smtp_server):
+    """The plan emailed to the loopback SMTP server, the reminder job run with its clock moved
+    on, the reminder's link followed to tick a step (recorded by the assistant), then stop."""
+    from datetime import datetime, timedelta, timezone
+
+    from bot.guidance.knowledge import default_knowledge_base
+    from bot.plans import reminders
+    from bot.storage.database import create_engine, tracker_engine
+    from tests.smtp import body_of
+    from tests.web.widget.conftest import PLAN_EMAIL_KEY
+
+    address = "owner@example.co.uk"
+    context, page = new_page(browser, bypass_csp=True)
+    try:
+        open_widget(page, widget_stack.web + "/")
+        get_plan(page)
+        offer = say(page, "can you email me my plan?")
+        expect(offer).to_contain_text("open the printable page and give your address there")
+        href = str(offer.get_by_role("link", name="Open the printable page").get_attribute("href"))
+        page.goto(href)
+        first_title = page.locator("li.step h2").first.inner_text().replace(" (must-do)", "")
+        before = len(smtp_server.inbox.messages)
+        page.get_by_label("Your email address").fill(address)
+        page.get_by_label(re.compile("^Yes, email me my plan")).check()
+        page.get_by_role("button", name="Email me my plan").click()
+        expect(page.get_by_role("alert")).to_contain_text("We've emailed you the plan")
+        assert serious_violations(page) == []
+        plan_mail = smtp_server.inbox.messages[before]
+        assert plan_mail["To"] == address and first_title in body_of(plan_mail)
+        assert plan_mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        stored = b"".join(p.read_bytes() for p in widget_stack.data.glob("*.db*"))
+        assert address.encode() not in stored  # encrypted at rest, in no table or log of ours
+        assert address not in widget_stack.log.read_text(errors="replace")
+
+        # The reminder job, with its clock 15 days on.
+        analytics = create_engine(f"sqlite:///{widget_stack.data / 'analytics.db'}")
+        tracker = tracker_engine(f"sqlite:///{widget_stack.data / 'tracker.db'}")
+        config = reminders.Config(reminders.Mailer.from_url(smtp_server.url, "a@localhost"),
+                                  PLAN_EMAIL_KEY.encode(), (14, 45), widget_stack.web)
+        later = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(days=15)
+        kb = default_knowledge_base()
+        assert reminders.send_due(analytics, tracker, kb, config, clock=lambda: later) == 1
+        reminder = smtp_server.inbox.messages[before + 1]
+        back = re.search(r"(http://\S+/plan/[A-Za-z0-9_-]+\?from=reminder)", body_of(reminder))
+        assert back
+
+        # The link back: tick the first step; the assistant records it as done.
+        page.goto(back.group(1))
+        page.get_by_role("button", name=f'Mark "{first_title}" as done').click()
+        expect(page.get_by_role("alert")).to_contain_text("Marked as done")
+        expect(page.locator("li.step-done h2").first).to_contain_text(first_title)
+        key = visitor_key(visitor_id(page), STACK_SECRET)
+        assert wait_for_rows(widget_stack, "select status from commitments where visitor_key = ? "
+                             "and status = 'done'", (key,)) == [("done",)]
+        assert wait_for_rows(widget_stack, "select count(*) from plan_follow_through where "
+                             "kind = 'done_after_reminder'", ()) == [(1,)]
+
+        # Stop: one click, the address goes, and no more mail.
+        stop = re.search(r"<([^>]+)>", reminder["List-Unsubscribe"])
+        assert stop
+        page.goto(stop.group(1))
+        expect(page.get_by_role("heading", level=1)).to_have_text("Reminders stopped")
+        with analytics.connect() as connection:
+            assert connection.exec_driver_sql("select count(*) from reminder_subscriptions").scalar() == 0
+        much_later = later + timedelta(days=40)
+        assert reminders.send_due(analytics, tracker, kb, config, clock=lambda: much_later) == 0
+        assert len(smtp_server.inbox.messages) == before + 2
+    finally:
+        context.close()
