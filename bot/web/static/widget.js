@@ -316,6 +316,8 @@
     // Very short screens (400% zoom): the whole panel scrolls as one page instead.
     '@media (max-height:300px){.panel{display:block;overflow-y:auto}.body,.myplan{overflow:visible;' +
       'min-height:60vh}}',
+    // A printed page is the host's own: the chat is not part of it.
+    '@media print{:host{display:none!important}}',
     '@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important;' +
       'scroll-behavior:auto!important}.dots{display:none}}'
   ].join('\n');
