@@ -212,10 +212,6 @@ class ActionHandleIncident(Action):
     ) -> List[EventType]:
         events, profile = _with_facts(tracker)
         decision = _decision(tracker, "report_incident")
-        if decision.kind == "answers":
-            answers = default_answers()
-            if not asks_prevention(_text(tracker)) and answers[decision.answers[0]].kind == "question":
-                decision = Decision("incident")
         if decision.kind in ("clarify", "refuse") and not asks_prevention(_text(tracker)):
             decision = Decision("incident")
         return events + _respond(dispatcher, tracker, decision, profile)
