@@ -45,6 +45,14 @@ def get_plan(page: Page) -> None:
     expect(page.get_by_role("list", name="Your action plan").last).to_be_visible()
 
 
+def close_chat(page: Page) -> None:
+    """Close the chat panel if it is open, so it covers nothing on the page behind it."""
+    close = page.get_by_role("button", name="Close chat")
+    if close.is_visible():
+        close.click()
+    expect(page.get_by_role("dialog", name="Cyber security help")).to_be_hidden()
+
+
 def shadow(page: Page, script: str) -> Any:
     return page.evaluate("() => { const r = document.querySelector('sme-cyber-chat').shadowRoot; "
                          + script + " }")
@@ -152,6 +160,7 @@ def test_the_checklist_ticks_reloads_and_goes_to_another_device(widget_stack, br
             expect(widget_plan.get_by_role("checkbox", name=title)).to_be_checked(timeout=REPLY_SECONDS)
             assert visitor_id(phone) == visitor_id(page)
             # Unticking on the page records it in the conversation.
+            close_chat(phone)
             phone.get_by_role("button", name=f'Mark "{title}" as not done').click()
             expect(phone.locator("main [role=alert]")).to_contain_text("Marked as not done")
             expect(phone.locator("li.step-done").filter(has_text=title)).to_have_count(0)
@@ -277,6 +286,7 @@ def test_plan_by_email_reminder_link_back_and_stop(widget_stack, browser, smtp_s
         expect(offer).to_contain_text("open the printable page and give your address there")
         href = str(offer.get_by_role("link", name="Open the printable page").get_attribute("href"))
         page.goto(href)
+        close_chat(page)
         first_title = page.locator("li.step h2").first.inner_text().replace(" (must-do)", "")
         before = len(smtp_server.inbox.messages)
         page.get_by_label("Your email address").fill(address)
@@ -305,6 +315,7 @@ def test_plan_by_email_reminder_link_back_and_stop(widget_stack, browser, smtp_s
 
         # The link back: tick the first step; the assistant records it as done.
         page.goto(back.group(1))
+        close_chat(page)
         page.get_by_role("button", name=f'Mark "{first_title}" as done').click()
         expect(page.locator("main [role=alert]")).to_contain_text("Marked as done")
         expect(page.locator("li.step-done h2").first).to_contain_text(first_title)
