@@ -182,3 +182,25 @@ def test_follow_through_is_counted_per_week_and_segment_with_no_address(mailing:
     emailed = sum(row["count"] for row in rows if row["kind"] == "plan_emailed")
     assert emailed >= 4
     assert ADDRESS.encode() not in all_database_bytes(mailing.folder)
+
+
+def test_the_reminder_job_runs_until_stopped_with_its_clock_injected(mailing: Mailing) -> None:
+    subscribe_through_the_page(mailing)
+    start = datetime.now(timezone.utc).replace(tzinfo=None)
+    days = iter([20, 50, 80])  # passes at day 0 (nothing due), 20 (the first) and 50 (the second)
+    now = {"at": start}
+    slept: list[float] = []
+
+    def clock() -> datetime:
+        return now["at"]
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now["at"] = start + timedelta(days=next(days))
+
+    before = len(mailing.smtp.inbox.messages)
+    reminders.follow(mailing.analytics, mailing.tracker, KB, mailing.config(), interval=3600,
+                     stop=lambda: len(slept) >= 3, sleep=sleep, clock=clock)
+    assert slept == [3600, 3600, 3600]
+    subjects = [m["Subject"] for m in mailing.smtp.inbox.messages[before:]]
+    assert subjects.count("Reminder: your cyber security plan") == 2
