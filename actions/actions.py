@@ -26,6 +26,9 @@ from bot.guidance.profile import (
 )
 from bot.guidance.questions import EXPLANATIONS, asks_what_it_means, next_question, progress
 from bot.nlp.language import is_welsh
+from bot.plans import progress as plan_progress
+from bot.plans import replies as plan_replies
+from bot.plans.state import DROPPED_SLOT, PLAN_SLOT, plan_view
 
 PROFILE_SLOTS = tuple(ATTRIBUTE_VALUES)
 #: Slots the profile reads besides the attributes: the head count ("3 people").
@@ -201,7 +204,10 @@ class ActionGivePlan(Action):
     ) -> List[EventType]:
         reply = replies.plan_reply(_kb(), _profile(tracker), done=_list_slot(tracker, "done_steps"))
         _send(dispatcher, reply)
-        return [SlotSet("offered_steps", reply.offered)]
+        events: List[EventType] = [SlotSet("offered_steps", reply.offered)]
+        if reply.offered:  # the latest plan, for "My plan", typed progress and the private link
+            events.append(SlotSet(PLAN_SLOT, reply.offered))
+        return events
 
 
 class ActionBotChallenge(Action):
@@ -288,6 +294,9 @@ def _chosen_step(tracker: Tracker) -> Optional[str]:
     for entity in tracker.latest_message.get("entities") or []:
         if entity.get("entity") == "step_id" and _kb().step(str(entity.get("value"))):
             return str(entity["value"])
+    named = _named_step(tracker)
+    if named is not None:
+        return named
     offered = _list_slot(tracker, "offered_steps")
     return offered[0] if len(offered) == 1 else None
 
@@ -309,7 +318,7 @@ class ActionRecordCommitment(Action):
         commitments = _list_slot(tracker, "commitments")
         if step.id not in commitments:
             commitments.append(step.id)
-        return [SlotSet("commitments", commitments)]
+        return [SlotSet("commitments", commitments), *_undrop(tracker, step.id)]
 
 
 class ActionRecordDone(Action):
@@ -388,7 +397,9 @@ class ActionRecordFollowUp(Action):
         _send(dispatcher, replies.follow_up_answer_reply(step, status))
         if status == "dropped":
             remaining = [c for c in _list_slot(tracker, "commitments") if c != step.id]
-            return [SlotSet("commitments", remaining)]
+            dropped = _list_slot(tracker, DROPPED_SLOT)
+            return [SlotSet("commitments", remaining),
+                    SlotSet(DROPPED_SLOT, dropped + ([] if step.id in dropped else [step.id]))]
         return []
 
 
@@ -518,3 +529,113 @@ class ActionCheckGivenAddress(Action):
         if pending not in checks.KINDS:
             pending = "email_domain" if "@" in _text(tracker) else "website"
         return await _run_check(dispatcher, tracker, str(pending))
+
+
+# ---- the plan: typed progress, "My plan" and the plan to take away (bot/plans) ----------
+
+
+def _named_step(tracker: Tracker) -> Optional[str]:
+    """The step a typed message names ("done the backups"), among those the owner has seen."""
+    candidates = [*_list_slot(tracker, PLAN_SLOT), *_list_slot(tracker, "commitments"),
+                  *_list_slot(tracker, "offered_steps"), *_list_slot(tracker, "shown_steps")]
+    text = _text(tracker)
+    if not candidates or text.startswith("/"):
+        return None
+    return plan_progress.match_step(text, candidates, _kb())
+
+
+def _undrop(tracker: Tracker, step_id: str) -> List[EventType]:
+    dropped = _list_slot(tracker, DROPPED_SLOT)
+    return [SlotSet(DROPPED_SLOT, [d for d in dropped if d != step_id])] if step_id in dropped else []
+
+
+def _plan_slots(tracker: Tracker) -> Dict[str, Any]:
+    names = (*PROFILE_SLOTS, PLAN_SLOT, "commitments", "done_steps", DROPPED_SLOT)
+    return {name: tracker.get_slot(name) for name in names}
+
+
+class ActionListProgress(Action):
+    """ "What have I done so far?": every step of the latest plan and where it stands."""
+
+    def name(self) -> str:
+        return "action_list_progress"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        view = plan_view(_kb(), _plan_slots(tracker))
+        _send(dispatcher, plan_replies.list_progress_reply(view.states))
+        return []
+
+
+class ActionNextStep(Action):
+    """ "What's next?": the next step of the plan; with no plan, more on the last topic."""
+
+    def name(self) -> str:
+        return "action_next_step"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        view = plan_view(_kb(), _plan_slots(tracker))
+        if view.empty and tracker.get_slot("last_topic") in TOPIC_IDS:
+            return await ActionMoreInfo().run(dispatcher, tracker, domain)
+        reply = plan_replies.next_step_reply(view.states)
+        _send(dispatcher, reply)
+        return [SlotSet("offered_steps", reply.offered)] if reply.offered else []
+
+
+class ActionShowPlan(Action):
+    """The latest plan with each step's state (the widget's "My plan" on a new device)."""
+
+    def name(self) -> str:
+        return "action_show_plan"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        view = plan_view(_kb(), _plan_slots(tracker))
+        _send(dispatcher, plan_replies.show_plan_reply(_kb(), view.states, view.whys))
+        return []
+
+
+class ActionUndoDone(Action):
+    """A step unticked in the checklist: no longer done, still on the plan."""
+
+    def name(self) -> str:
+        return "action_undo_done"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        step_id = _chosen_step(tracker)
+        step = _kb().step(step_id) if step_id else None
+        done = _list_slot(tracker, "done_steps")
+        if step is None:
+            _send(dispatcher, replies.which_step_reply(_kb(), done, "undo_done"))
+            return []
+        _send(dispatcher, plan_replies.undone_reply(step))
+        return [SlotSet("done_steps", [d for d in done if d != step.id])]
+
+
+class ActionDownloadPlan(Action):
+    """ "Download my plan": a private link to the printable page and the PDF."""
+
+    def name(self) -> str:
+        return "action_download_plan"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        from bot.plans import takeaway  # the database is needed only here
+
+        if not _list_slot(tracker, PLAN_SLOT):
+            _send(dispatcher, plan_replies.list_progress_reply([]))
+            return []
+        links = await asyncio.get_running_loop().run_in_executor(
+            None, takeaway.new_links, tracker.sender_id, _plan_slots(tracker))
+        if links is None:
+            _send(dispatcher, plan_replies.download_unavailable_reply())
+            return []
+        _send(dispatcher, plan_replies.download_reply(*links, email=takeaway.email_offered()))
+        return []

@@ -217,6 +217,27 @@ def purge(
                f"tracker events, cleared {report.texts_cleared} message texts.")
 
 
+@app.command("reminders")
+def send_reminders(
+    once: bool = typer.Option(False, help="Send what is due now and stop, instead of checking hourly"),
+) -> None:
+    """Email the plan reminders owners asked for (needs SMTP_URL and PLAN_EMAIL_KEY)."""
+    from bot.guidance.knowledge import default_knowledge_base
+    from bot.plans import reminders
+    from bot.storage.database import create_engine, tracker_engine
+
+    _log_to_stderr()
+    config = reminders.configured()
+    if config is None:
+        typer.echo("Plan reminders are off: set SMTP_URL and PLAN_EMAIL_KEY to send them.")
+        return
+    analytics, tracker, kb = create_engine(), tracker_engine(), default_knowledge_base()
+    if once:
+        typer.echo(f"Sent {reminders.send_due(analytics, tracker, kb, config)} reminders.")
+        return
+    reminders.follow(analytics, tracker, kb, config)
+
+
 app.command("report")(commands.report)
 app.command("export")(commands.export)
 app.command("demo-data")(commands.demo_data)

@@ -173,9 +173,14 @@ def incident_reply(kb: KnowledgeBase, text: str, profile: BusinessProfile) -> Re
     for route, label in chosen:
         routes.append(f"- {label}: {route.text}" if label else f"- {route.text}")
     report = "Then report it:\n" + "\n".join(routes)
+    links = [contract.link(c.kind, c.label, c.value)  # type: ignore[arg-type]
+             for route, _ in chosen for c in route.contacts]
     custom = contract.incident(incident.topic, incident.id, [route.id for route, _ in chosen])
+    # The routes' numbers and addresses go with the routes, as links.
+    report_custom = contract.contacts(links) if links else None
     return Reply(
-        [Message(text=urgent, custom=custom), Message(text=report)], topic=incident.topic
+        [Message(text=urgent, custom=custom), Message(text=report, custom=report_custom)],
+        topic=incident.topic,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from bot.guidance.profile import ATTRIBUTE_VALUES
 from bot.guidance.risk import THREAT_IDS
@@ -48,6 +49,7 @@ MAX_WHY_LENGTH = 120
 
 _STEP_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+_UNSAFE_IN_URL = re.compile(r"[\s\"'<>\\`\x00-\x1f\x7f]")
 
 
 class KnowledgeBaseError(ValueError):
@@ -116,12 +118,26 @@ def _choice(data: Mapping[str, Any], key: str, allowed: tuple[str, ...], where: 
     return value
 
 
+def is_safe_https_url(value: Any) -> bool:
+    """Whether ``value`` may be shown as a link: ``https`` with a host name, no user name or
+    password, and no spaces, quotes, angle brackets or control characters. The widget and the
+    plan page turn these into links, so ``javascript:``, ``data:`` and plain ``http:`` never pass."""
+    if not isinstance(value, str) or _UNSAFE_IN_URL.search(value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return (parts.scheme == "https" and value.startswith("https://") and bool(parts.hostname)
+            and "." in (parts.hostname or "") and "@" not in parts.netloc)
+
+
 def _sources(data: Mapping[str, Any], where: tuple[str, str]) -> tuple[str, ...]:
     sources = _require(data, "sources", list, where)
     if not sources:
         raise KnowledgeBaseError(where[0], where[1], "sources", "needs at least one URL")
     for url in sources:
-        if not isinstance(url, str) or not url.startswith("https://"):
+        if not is_safe_https_url(url):
             raise KnowledgeBaseError(where[0], where[1], "sources", f"{url!r} is not an https URL")
     return tuple(sources)
 
