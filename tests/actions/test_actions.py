@@ -17,6 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import (
+    PROFILE_SLOTS,
     ActionAnswerTopic,
     ActionCheckEmailDomain,
     ActionCheckGivenAddress,
@@ -91,7 +92,8 @@ def validate(intent: str, requested: str | None, text: str = "",
     events, messages = act(ValidateProfileForm(),
                            tracker(intent, text, entities, {"requested_slot": requested}))
     assert messages == [], "the form's validation never speaks; the form asks the questions"
-    return slot_sets(events)
+    # The profile slots it fills; which question comes next is bot/guidance/questions.py's.
+    return [(name, value) for name, value in slot_sets(events) if name in PROFILE_SLOTS]
 
 
 def test_a_question_asked_mid_form_leaves_the_slots_alone_so_the_rules_can_answer_it() -> None:
@@ -308,7 +310,7 @@ def follow_up(intent: str, entities: Iterable[Mapping[str, Any]] = (), **slots: 
 
 def test_not_going_to_takes_the_step_off_the_list() -> None:
     events, messages = follow_up("drop_step", [step_entity(SECOND)], commitments=[FIRST, SECOND])
-    assert events == [("commitments", [FIRST])]
+    assert dict(events) == {"commitments": [FIRST], "dropped_steps": [SECOND]}
     assert customs(messages) == [{Key.FOLLOW_UP_ANSWER: {**ref(SECOND), "status": "dropped"}}]
 
 
@@ -383,7 +385,7 @@ def test_a_plan_leaves_out_steps_already_done_and_offers_the_rest() -> None:
                                                      {"size": "micro", "done_steps": planned[:1]}))
     again = [entry[Key.STEP] for c in customs(messages) for entry in c.get(Key.PLAN, [])]
     assert planned[0] not in again and again[0] == planned[1]
-    assert slot_sets(events) == [("offered_steps", again)]
+    assert dict(slot_sets(events))["offered_steps"] == again
 
 
 def test_low_confidence_offers_the_likeliest_topics() -> None:
@@ -405,8 +407,7 @@ def test_a_correction_outside_the_questions_updates_the_profile() -> None:
         "describe_business", "actually we have 20 staff",
         [{"entity": "headcount", "value": "20", "start": 17, "end": 19, "extractor": "SpacyEntityExtractor"}],
         {"size": "micro"}))
-    assert slot_sets(events) == [("size", "small")]
-    assert "10 to 49" in messages[0]["text"]
+    assert dict(slot_sets(events)) == {"size": "small", "people": "20"}
 
 
 # ---- the checks' conversation, without the network -----------------------------------
