@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.checks import reply as check_reply
 from bot.checks import service as checks
-from bot.guidance import replies
+from bot.guidance import answering, replies
 from bot.guidance.answering import Decision, asks_prevention, decide
 from bot.guidance.extraction import extract_facts
 from bot.guidance.knowledge import TOPIC_IDS, KnowledgeBase, default_knowledge_base
@@ -93,7 +93,7 @@ def _decision(tracker: Tracker, intent: str | None = None) -> Decision:
     confidence = next((float(r.get("confidence") or 0.0) for r in ranking if r.get("name") == intent),
                       float((message.get("intent") or {}).get("confidence") or 0.0))
     return decide(intent=intent, confidence=confidence, text=_text(tracker),
-                  parsed=message.get("answers"), answers=default_answers(), topics=TOPIC_IDS,
+                  parsed=message.get(answering.PARSE_KEY), answers=default_answers(), topics=TOPIC_IDS,
                   intent_ranking=ranking)
 
 
@@ -286,7 +286,7 @@ def _question_intent(tracker: Tracker) -> str:
 
 def _step_entity(tracker: Tracker) -> Optional[Any]:
     for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == "step_id":
+        if entity.get("entity") == STEP_ENTITY:
             return _kb().step(str(entity.get("value")))
     return None
 

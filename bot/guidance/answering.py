@@ -39,6 +39,10 @@ SEGMENT_MIN = -0.35
 TOPIC_MIN = 0.3
 OUT_OF_SCOPE_LABEL = "__out_of_scope__"
 
+#: The parse-result keys the answer selector writes (bot/nlp/answer_selector.py).
+PARSE_KEY, RANKING, QUESTIONS, TEXT, ID, SCORE, TOPIC = (
+    "answers", "ranking", "questions", "text", "id", "score", "topic")
+
 Kind = Literal["answers", "topic", "refuse", "clarify", "incident"]
 
 _PREVENTION = re.compile(
@@ -72,7 +76,7 @@ def reports_incident(text: str) -> bool:
 
 
 def _ranked(ranking: Sequence[Mapping[str, Any]]) -> list[tuple[str, float]]:
-    return [(str(r.get("id")), float(r.get("score", -9.0))) for r in ranking]
+    return [(str(r.get(ID)), float(r.get(SCORE, -9.0))) for r in ranking]
 
 
 def _best_answer(ranking: Sequence[tuple[str, float]], answers: Mapping[str, Answer], text: str,
@@ -94,16 +98,16 @@ def decide(*, intent: str, confidence: float, text: str, parsed: Mapping[str, An
            intent_ranking: Sequence[Mapping[str, Any]] = ()) -> Decision:
     """Choose the reply to a question-like message (the rules in the module docstring)."""
     parsed = parsed or {}
-    ranking = _ranked(parsed.get("ranking") or [])
+    ranking = _ranked(parsed.get(RANKING) or [])
     refused = intent == "out_of_scope"
     top_is_refusal = bool(ranking) and ranking[0][0] == OUT_OF_SCOPE_LABEL
     candidates = tuple(str(r.get("name", "")).removeprefix("ask_") for r in intent_ranking
                        if str(r.get("name", "")).removeprefix("ask_") in topics)
 
     # Rule 2: two questions.
-    segments = parsed.get("questions") or []
+    segments = parsed.get(QUESTIONS) or []
     if len(segments) == 2:
-        chosen = [_best_answer(_ranked(s.get("ranking") or []), answers, str(s.get("text", "")),
+        chosen = [_best_answer(_ranked(s.get(RANKING) or []), answers, str(s.get(TEXT, "")),
                                SEGMENT_MIN) for s in segments]
         if all(chosen) and chosen[0] != chosen[1]:
             first, second = str(chosen[0]), str(chosen[1])

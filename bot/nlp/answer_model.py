@@ -28,7 +28,9 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
-OUT_OF_SCOPE = "__out_of_scope__"
+from bot.guidance.answering import OUT_OF_SCOPE_LABEL
+
+OUT_OF_SCOPE = OUT_OF_SCOPE_LABEL  # the refusal class, named where the answering rules read it
 Encode = Callable[[Sequence[str]], NDArray[np.float32]]
 
 WORDS = {"analyzer": "word", "ngram_range": (1, 2), "sublinear_tf": True,

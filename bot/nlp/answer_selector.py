@@ -31,6 +31,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.guidance import answering
 from bot.guidance.knowledge.answers import Answer, load_answers
 from bot.nlp import answer_model, segments
 from bot.nlp.answer_model import OUT_OF_SCOPE, AnswerModel
@@ -38,7 +39,7 @@ from bot.nlp.featurizer import loaded_encoder
 from bot.paths import DATA_DIR
 
 #: The parse-result key this component writes.
-ANSWERS = "answers"
+ANSWERS = answering.PARSE_KEY
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 _TOPICS_FILE = "answer_topics.json"
 
@@ -65,8 +66,8 @@ def out_of_scope_examples(path: Path = DATA_DIR / "nlu" / "out_of_scope.yml") ->
 
 
 def _ranking(model: AnswerModel, topics: dict[str, str], text: str, top: int) -> list[dict[str, Any]]:
-    return [{"id": r.label, "topic": topics.get(r.label, OUT_OF_SCOPE), "score": round(r.score, 4)}
-            for r in model.rank(text, top)]
+    return [{answering.ID: r.label, answering.TOPIC: topics.get(r.label, OUT_OF_SCOPE),
+             answering.SCORE: round(r.score, 4)} for r in model.rank(text, top)]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -145,10 +146,12 @@ class AnswerSelector(GraphComponent):
             text = message.get(TEXT)
             if not text or str(text).startswith(INTENT_MESSAGE_PREFIX):
                 continue
-            result: dict[str, Any] = {"ranking": _ranking(self._model, self._topics, str(text), top)}
+            result: dict[str, Any] = {
+                answering.RANKING: _ranking(self._model, self._topics, str(text), top)}
             asked = segments.questions_in(str(text))
             if asked:
-                result["questions"] = [{"text": q, "ranking": _ranking(self._model, self._topics, q, top)}
-                                       for q in asked]
+                result[answering.QUESTIONS] = [
+                    {answering.TEXT: q, answering.RANKING: _ranking(self._model, self._topics, q, top)}
+                    for q in asked]
             message.set(ANSWERS, result, add_to_output=True)
         return messages
