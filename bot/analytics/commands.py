@@ -146,8 +146,9 @@ def export(
             if output is None:
                 count = export_turns(connection, filters, sys.stdout)
             else:
+                # A file is for people: the byte-order mark makes Excel read it as UTF-8.
                 with Path(output).open("w", encoding="utf-8", newline="") as handle:
-                    count = export_turns(connection, filters, handle)
+                    count = export_turns(connection, filters, handle, bom=True)
     finally:
         engine.dispose()
     if output is not None:

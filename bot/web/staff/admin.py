@@ -1,4 +1,4 @@
-"""Admin-only pages: CSV exports, staff accounts, retention and the audit log."""
+"""Admin-only pages: CSV and .xlsx exports, staff accounts, retention and the audit log."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from bot.web.staff import accounts, audit, sessions
 from bot.web.staff.auth import signed_in
 from bot.web.staff.query import page_number, read_filters
 from bot.web.staff.rendering import STAFF_HEADERS, in_db, now, page_context, paginate, render
-from bot.web.staff.tables import TABLES, TURNS_EXPORT, write_csv
+from bot.web.staff.tables import FORMATS, TABLES, TURNS_EXPORT, write_csv, write_xlsx
 
 AUDIT_PER_PAGE = 100
 EXPORT_CHUNK = 256 * 1024
@@ -40,8 +40,10 @@ def add_routes(bp: Blueprint) -> None:
     @signed_in(admin=True)
     async def export(request: Request, who: sessions.SignedIn, name: str) -> HTTPResponse:
         chosen = read_filters(request.args)
-        table = name.removesuffix(".csv")
-        if table not in TABLES and table != TURNS_EXPORT:
+        table, _, extension = name.rpartition(".")
+        if not table:
+            table, extension = name, "csv"
+        if (table not in TABLES and table != TURNS_EXPORT) or extension not in FORMATS:
             return render(request, "error.html", status=404, title="No such export",
                           message="There is no table with that name. Choose one on the Exports page.",
                           **page_context(request, who, chosen, page="exports"))
@@ -51,18 +53,21 @@ def add_routes(bp: Blueprint) -> None:
         with tempfile.TemporaryFile(mode="w+b") as spool:
 
             def load(conn: Connection) -> int:
-                text = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=True)
-                count = write_csv(conn, table, chosen.filters, text)
-                text.detach()
+                if extension == "xlsx":
+                    count = write_xlsx(conn, table, chosen.filters, spool)
+                else:
+                    text = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=True)
+                    count = write_csv(conn, table, chosen.filters, text)
+                    text.detach()
                 audit.record(conn, now(), who.staff.username, "export",
-                             f"{table}.csv, {count} rows, filters {chosen.query()}")
+                             f"{table}.{extension}, {count} rows, filters {chosen.query()}")
                 return count
 
             await in_db(request.app, load)
             spool.seek(0)
             f = chosen.filters
-            filename = f"{table}-{f.start.isoformat()}-to-{f.end.isoformat()}.csv"
-            resp = await request.respond(content_type="text/csv; charset=utf-8", headers={
+            filename = f"{table}-{f.start.isoformat()}-to-{f.end.isoformat()}.{extension}"
+            resp = await request.respond(content_type=FORMATS[extension], headers={
                 **STAFF_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'})
             while chunk := spool.read(EXPORT_CHUNK):
                 await resp.send(chunk)

@@ -1,24 +1,28 @@
-"""Every table the dashboard shows, as named CSV exports with the page's filters applied.
+"""Every table the dashboard shows, as named CSV and .xlsx exports with the page's filters.
 
-One registry, so the Exports page, the "Download CSV" links and the export route agree
-on what exists. Rates are written as fractions (0.25), counts as integers, dates as ISO.
+One registry, so the Exports page, the download links and the export route agree on
+what exists. Rates are written as fractions (0.25), counts as integers, dates as ISO.
+Both formats write every cell through bot/analytics/spreadsheet.py, so visitor text that
+begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is never a formula, and
+the CSV starts with a UTF-8 byte-order mark so Excel shows "£" as "£".
 Nothing here holds a visitor or conversation key: conversations are numbered by their
 row id, which links to nothing outside the database.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from sqlalchemy.engine import Connection
 
 from bot.analytics import dashboard, metrics
-from bot.analytics.export import export_turns
+from bot.analytics.export import COLUMNS as TURN_COLUMNS
+from bot.analytics.export import export_turns, turn_rows
 from bot.analytics.filters import Filters
 from bot.analytics.similar import group_questions
+from bot.analytics.spreadsheet import SafeWriter, XlsxSheet
 from bot.web.staff import config
 
 #: Longest conversation list one export writes (the page itself is paginated).
@@ -97,15 +101,50 @@ def _cell(value: Any) -> Any:
     return value
 
 
+#: Download formats and their content types.
+FORMATS = {"csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
 def write_csv(conn: Connection, name: str, filters: Filters, out: TextIO) -> int:
     """Write table ``name`` (or the turns export) as CSV to ``out``; returns the data rows."""
     if name == TURNS_EXPORT:
-        return export_turns(conn, filters, out)
+        return export_turns(conn, filters, out, bom=True)
     table = TABLES[name]
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, bom=True)
     writer.writerow(table.columns)
     count = 0
     for row in table.rows(conn, filters):
         writer.writerow([_cell(row.get(column)) for column in table.columns])
         count += 1
     return count
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)) or value is None:
+        return value
+    return _cell(value)
+
+
+def write_xlsx(conn: Connection, name: str, filters: Filters, out: IO[bytes]) -> int:
+    """Write table ``name`` (or the turns export) as a one-sheet .xlsx to ``out``; returns rows."""
+    sheet = XlsxSheet(out, name)
+    try:
+        if name == TURNS_EXPORT:
+            sheet.writerow(TURN_COLUMNS)
+            count = 0
+            for values in turn_rows(conn, filters):
+                sheet.writerow(values)
+                count += 1
+            return count
+        table = TABLES[name]
+        sheet.writerow(table.columns)
+        count = 0
+        for row in table.rows(conn, filters):
+            sheet.writerow([_xlsx_value(row.get(column)) for column in table.columns])
+            count += 1
+        return count
+    finally:
+        sheet.close()

@@ -137,7 +137,8 @@ def test_csv_export_has_the_filtered_rows_and_is_audited(page: Page, dashboard: 
     with page.expect_download() as info:
         page.get_by_role("link", name="Download CSV").click()
     download = info.value
-    text = download.path().read_text(encoding="utf-8")
+    # Read as Excel does: the byte-order mark says UTF-8 and is not part of the first header.
+    text = download.path().read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     want = expected.headline(dashboard.sql, start, last, sector="retail")
     assert sorted(int(row["id"]) for row in rows) == sorted(want["conversation_ids"])
@@ -148,13 +149,14 @@ def test_csv_export_has_the_filtered_rows_and_is_audited(page: Page, dashboard: 
     # The funnel export agrees with the raw rows too.
     funnel = requests.get(f"{dashboard.url}/staff/export/funnel.csv?from={start}&to={last}&sector=retail",
                           cookies={c["name"]: c["value"] for c in page.context.cookies()}, timeout=30)
-    steps = {row["step"]: int(row["visitors"]) for row in csv.DictReader(io.StringIO(funnel.text))}
+    funnel_rows = csv.DictReader(io.StringIO(funnel.content.decode("utf-8-sig")))
+    steps = {row["step"]: int(row["visitors"]) for row in funnel_rows}
     assert steps["visited"] == want["visitors_in_segment"]
     assert steps["got a plan"] == want["visitors_with_plan"]
     # The redacted message export streams every turn of the range (here without a segment).
     turns = requests.get(f"{dashboard.url}/staff/export/turns.csv?from={start}&to={last}",
                          cookies={c["name"]: c["value"] for c in page.context.cookies()}, timeout=60)
-    exported = list(csv.DictReader(io.StringIO(turns.text)))
+    exported = list(csv.DictReader(io.StringIO(turns.content.decode("utf-8-sig"))))
     low, high = expected.bounds(start, last)
     [(count,)] = dashboard.sql("SELECT count(*) FROM turns WHERE at >= ? AND at < ?", low, high)
     assert len(exported) == count > 1000
