@@ -6,6 +6,11 @@ ungrouped question at least :data:`THRESHOLD` similar to it. Groups therefore co
 newest first, and each is named by its newest question. Texts with no word left ("?",
 "what about the other one") group only with the same text. Deterministic, and fast for
 a few thousand questions.
+
+An item may stand for several identical messages (``n``, default 1, with ``oldest``):
+the Unanswered page groups distinct texts, most frequent first, so each group is named
+by its most frequent text and counts every message. Items with a ``key`` give their
+group a ``keys`` list (to look the same texts up in another period).
 """
 
 from __future__ import annotations
@@ -51,8 +56,16 @@ def group_questions(items: list[dict[str, Any]], threshold: float = THRESHOLD) -
             assigned[member] = len(groups)
         chosen = [items[m] for m in sorted(members)]
         examples = list(dict.fromkeys(entry["text"] for entry in chosen))[:EXAMPLES]
-        groups.append({"text": item["text"], "count": len(chosen),
-                       "fallback": sum(entry["kind"] == "fallback" for entry in chosen),
-                       "out_of_scope": sum(entry["kind"] == "out_of_scope" for entry in chosen),
-                       "newest": chosen[0]["at"], "oldest": chosen[-1]["at"], "examples": examples})
+        group = {"text": item["text"], "count": sum(_n(entry) for entry in chosen),
+                 "fallback": sum(_n(entry) for entry in chosen if entry["kind"] == "fallback"),
+                 "out_of_scope": sum(_n(entry) for entry in chosen if entry["kind"] == "out_of_scope"),
+                 "newest": max(entry["at"] for entry in chosen),
+                 "oldest": min(entry.get("oldest", entry["at"]) for entry in chosen), "examples": examples}
+        if "key" in item:
+            group["keys"] = list(dict.fromkeys(entry["key"] for entry in chosen))
+        groups.append(group)
     return groups
+
+
+def _n(item: dict[str, Any]) -> int:
+    return int(item.get("n", 1))

@@ -13,17 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from typing import IO, Any, TextIO
 
 from sqlalchemy.engine import Connection
 
-from bot.analytics import dashboard, metrics
+from bot.analytics import dashboard, unanswered
 from bot.analytics.export import COLUMNS as TURN_COLUMNS
 from bot.analytics.export import export_turns, turn_rows
 from bot.analytics.filters import Filters
-from bot.analytics.similar import group_questions
+from bot.analytics.report_periods import Interval
 from bot.analytics.spreadsheet import SafeWriter, XlsxSheet
 from bot.web.staff import config
+from bot.web.staff.query import Chosen
+
+
+def today() -> date:
+    return datetime.now(timezone.utc).date()
+
 
 #: Longest conversation list one export writes (the page itself is paginated).
 CONVERSATION_EXPORT_ROWS = 1_000_000
@@ -35,51 +42,75 @@ class Table:
     title: str
     page: str  # the page it is shown on
     columns: tuple[str, ...]
-    rows: Callable[[Connection, Filters], Iterator[dict[str, Any]] | list[dict[str, Any]]]
+    rows: Callable[[Connection, Chosen], Iterator[dict[str, Any]] | list[dict[str, Any]]]
 
 
-def _headline(conn: Connection, filters: Filters) -> list[dict[str, Any]]:
-    return [{"figure": key, "value": value} for key, value in dashboard.headline(conn, filters).items()]
+Rows = Callable[[Connection, Chosen], list[dict[str, Any]]]
 
 
-def _segments(by: str) -> Callable[[Connection, Filters], list[dict[str, Any]]]:
-    return lambda conn, filters: dashboard.segments(conn, filters, by)
+def _over(function: Callable[[Connection, Filters], list[dict[str, Any]]]) -> Rows:
+    """A table that needs only the date range and segment."""
+    return lambda conn, chosen: function(conn, chosen.filters)
 
 
-def unanswered_groups(conn: Connection, filters: Filters) -> list[dict[str, Any]]:
-    items = metrics.unanswered_examples(conn, filters, limit=config.unanswered_limit())
-    return group_questions(items)
+def headline_rows(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
+    """Each headline figure, its value in the previous equal period, and the change."""
+    before = chosen.previous
+    figures = dashboard.compared(dashboard.headline(conn, chosen.filters),
+                                 dashboard.headline(conn, chosen.previous_filters()))
+    return [{"figure": key, "value": row["value"], "previous": row["previous"], "change": row["change"],
+             "change_percent": row["percent"], "previous_from": before.start, "previous_to": before.end}
+            for key, row in figures.items()]
 
 
-def _unanswered_rows(conn: Connection, filters: Filters) -> list[dict[str, Any]]:
-    groups = unanswered_groups(conn, filters)
-    return [{**group, "examples": " | ".join(group["examples"])} for group in groups]
+def _trend(interval: Interval) -> Rows:
+    def rows(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
+        return dashboard.trend(conn, chosen.filters, interval, today(), chosen.current.full_end)
 
-
-def _conversations(conn: Connection, filters: Filters) -> list[dict[str, Any]]:
-    rows, _ = dashboard.conversation_page(conn, filters, 0, CONVERSATION_EXPORT_ROWS)
     return rows
 
 
+def _segments(by: str) -> Rows:
+    return lambda conn, chosen: dashboard.segments(conn, chosen.filters, by)
+
+
+def unanswered_report(conn: Connection, chosen: Chosen) -> dict[str, Any]:
+    """The period's unanswered groups, biggest first, against the previous equal period."""
+    return unanswered.report(conn, chosen.filters, chosen.previous_filters(), limit=config.unanswered_limit())
+
+
+def _unanswered_rows(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
+    groups = unanswered_report(conn, chosen)["groups"]
+    return [{**group, "examples": " | ".join(group["examples"])} for group in groups]
+
+
+def _conversations(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
+    rows, _ = dashboard.conversation_page(conn, chosen.filters, 0, CONVERSATION_EXPORT_ROWS)
+    return rows
+
+
+TREND_COLUMNS = ("period", "first_day", "last_day", "partial", "note", *dashboard.TREND_SERIES)
 SEGMENT_COLUMNS = ("segment", "reach", "conversations", "plans_delivered", "commitment_rate", "commitments",
                    "reported_done", "uptake_rate", "helpfulness", "feedback")
 
 TABLES: dict[str, Table] = {table.name: table for table in (
-    Table("headline", "Headline figures", "overview", ("figure", "value"), _headline),
-    Table("funnel", "Uptake funnel", "overview", ("step", "visitors", "share"), dashboard.funnel),
-    Table("trend", "Weekly trend", "overview",
-          ("week", "visitors", "conversations", "plans_delivered", "commitments", "reported_done"),
-          dashboard.weekly_trend),
+    Table("headline", "Headline figures against the previous period", "overview",
+          ("figure", "value", "previous", "change", "change_percent", "previous_from", "previous_to"),
+          headline_rows),
+    Table("funnel", "Uptake funnel", "overview", ("step", "visitors", "share"), _over(dashboard.funnel)),
+    Table("trend", "Weekly trend", "overview", TREND_COLUMNS, _trend("week")),
+    Table("trend-monthly", "Monthly trend", "overview", TREND_COLUMNS, _trend("month")),
     Table("segments-size", "Figures by size band", "segments", SEGMENT_COLUMNS, _segments("size")),
     Table("segments-sector", "Figures by sector", "segments", SEGMENT_COLUMNS, _segments("sector")),
     Table("segments-nation", "Figures by nation", "segments", SEGMENT_COLUMNS, _segments("nation")),
     Table("topics", "Questions and helpfulness by topic", "topics",
-          ("topic", "title", "questions", "feedback", "helpful", "helpfulness"), dashboard.topics),
+          ("topic", "title", "questions", "feedback", "helpful", "helpfulness"), _over(dashboard.topics)),
     Table("actions", "Actions offered, committed and done", "topics",
           ("action", "title", "topic", "offered", "committed", "commit_rate", "reported_done", "done_rate"),
-          dashboard.actions),
+          _over(dashboard.actions)),
     Table("unanswered", "Unanswered questions, grouped", "unanswered",
-          ("text", "count", "fallback", "out_of_scope", "newest", "oldest", "examples"), _unanswered_rows),
+          ("text", "count", "share", "fallback", "out_of_scope", "previous", "newest", "oldest", "examples"),
+          _unanswered_rows),
     Table("conversations", "Conversations", "conversations",
           ("id", "started_at", "last_at", "channel", "user_turns", "profiled", "got_plan", "returning",
            "last_intent", "last_topic", "size", "sector", "nation"), _conversations),
@@ -106,15 +137,20 @@ FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def write_csv(conn: Connection, name: str, filters: Filters, out: TextIO) -> int:
+def _chosen(chosen: Chosen | Filters) -> Chosen:
+    return chosen if isinstance(chosen, Chosen) else Chosen(chosen)
+
+
+def write_csv(conn: Connection, name: str, chosen: Chosen | Filters, out: TextIO) -> int:
     """Write table ``name`` (or the turns export) as CSV to ``out``; returns the data rows."""
+    chosen = _chosen(chosen)
     if name == TURNS_EXPORT:
-        return export_turns(conn, filters, out, bom=True)
+        return export_turns(conn, chosen.filters, out, bom=True)
     table = TABLES[name]
     writer = SafeWriter(out, bom=True)
     writer.writerow(table.columns)
     count = 0
-    for row in table.rows(conn, filters):
+    for row in table.rows(conn, chosen):
         writer.writerow([_cell(row.get(column)) for column in table.columns])
         count += 1
     return count
@@ -128,21 +164,22 @@ def _xlsx_value(value: Any) -> Any:
     return _cell(value)
 
 
-def write_xlsx(conn: Connection, name: str, filters: Filters, out: IO[bytes]) -> int:
+def write_xlsx(conn: Connection, name: str, chosen: Chosen | Filters, out: IO[bytes]) -> int:
     """Write table ``name`` (or the turns export) as a one-sheet .xlsx to ``out``; returns rows."""
+    chosen = _chosen(chosen)
     sheet = XlsxSheet(out, name)
     try:
         if name == TURNS_EXPORT:
             sheet.writerow(TURN_COLUMNS)
             count = 0
-            for values in turn_rows(conn, filters):
+            for values in turn_rows(conn, chosen.filters):
                 sheet.writerow(values)
                 count += 1
             return count
         table = TABLES[name]
         sheet.writerow(table.columns)
         count = 0
-        for row in table.rows(conn, filters):
+        for row in table.rows(conn, chosen):
             sheet.writerow([_xlsx_value(row.get(column)) for column in table.columns])
             count += 1
         return count
