@@ -30,7 +30,7 @@ from bot.analytics.refresh import Connectable, as_connection
 from bot.analytics.report_periods import Interval, buckets, change
 from bot.guidance.knowledge import default_knowledge_base
 from bot.privacy.redaction import redact
-from bot.storage.models import CheckRun, Commitment, Conversation, Feedback, PlanItem, Turn
+from bot.storage.models import CheckRun, Commitment, Conversation, Feedback, IncidentReply, PlanItem, Turn
 from bot.storage.rollups import UNKNOWN
 
 CONVERSATIONS: sa.Table = Conversation.__table__
@@ -39,6 +39,7 @@ PLAN_ITEMS: sa.Table = PlanItem.__table__
 COMMITMENTS: sa.Table = Commitment.__table__
 FEEDBACK: sa.Table = Feedback.__table__
 CHECK_RUNS: sa.Table = CheckRun.__table__
+INCIDENTS: sa.Table = IncidentReply.__table__
 FUNNEL_STEPS = ("visited", "asked", "profiled", "got a plan", "committed", "reported done")
 #: Headline figures that are shares (their change is in percentage points, not per cent).
 RATES = frozenset({"plan_rate", "uptake_rate", "helpfulness"})
@@ -362,5 +363,18 @@ def _attach_replies(turns: Rows, plan: Rows, commitments: Rows, checks: Rows,
 
 
 def incident_replies(conn: Connectable, conversation_key: str) -> list[tuple[Any, str]]:
-    """The urgent-path replies of one conversation (none until incidents are recorded)."""
-    return []
+    """The urgent-path replies of one conversation: the incident and the routes given."""
+    kb = default_knowledge_base()
+    i = INCIDENTS
+    out: list[tuple[Any, str]] = []
+    for row in as_connection(conn).execute(
+            sa.select(i.c.at, i.c.incident, i.c.routes, i.c.human)
+            .where(i.c.conversation_key == conversation_key).order_by(i.c.at)):
+        found = kb.incidents.get(row.incident)
+        title = found.title if found else row.incident.replace("_", " ")
+        routes = ", ".join(name.replace("_", " ") for name in (row.routes or "").split(",") if name)
+        text = f"Urgent help: {title}." + (f" Reporting routes given: {routes}." if routes else "")
+        if row.human:
+            text += " A human route was asked for or given."
+        out.append((row.at, text))
+    return out

@@ -24,6 +24,7 @@ timestamps only (no follow-up conversation is simulated).
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections.abc import Iterator, Sequence
@@ -43,7 +44,7 @@ from bot.guidance.knowledge import TOPIC_IDS, default_knowledge_base
 from bot.guidance.profile import CLOUD_SERVICES, IT_SUPPORT, NATIONS, QUESTION_ORDER, SECTORS, SIZES, WEBSITES
 from bot.paths import PROJECT_ROOT
 from bot.privacy.redaction import redact
-from bot.storage.models import Commitment, Conversation, Feedback, PlanItem, Turn, Visitor
+from bot.storage.models import Commitment, Conversation, Feedback, IncidentReply, PlanItem, Turn, Visitor
 
 Target = Union[Engine, Connection, Session]
 
@@ -61,6 +62,7 @@ P_NO_PROFILE = 0.5  # of those who do not complete it: never start it
 P_PLAN_IF_PROFILED = 0.61
 P_COMMIT = 0.30
 STATUS_WEIGHTS = {"done": 35, "not_yet": 15, "dropped": 10, "open": 40}
+P_INCIDENT = 0.05
 P_FALLBACK = 0.065
 P_OUT_OF_SCOPE = 0.055
 P_FEEDBACK = 0.2
@@ -114,6 +116,7 @@ class DemoSummary:
     feedback: int
     start: date
     end: date
+    incidents: int = 0
 
 
 @dataclass
@@ -124,6 +127,7 @@ class _Rows:
     plan_items: list[dict[str, Any]] = field(default_factory=list)
     commitments: list[dict[str, Any]] = field(default_factory=list)
     feedback: list[dict[str, Any]] = field(default_factory=list)
+    incidents: list[dict[str, Any]] = field(default_factory=list)
 
     def tables(self) -> Iterator[tuple[sa.Table, list[dict[str, Any]]]]:
         yield Visitor.__table__, self.visitors
@@ -132,6 +136,7 @@ class _Rows:
         yield PlanItem.__table__, self.plan_items
         yield Commitment.__table__, self.commitments
         yield Feedback.__table__, self.feedback
+        yield IncidentReply.__table__, self.incidents
 
 
 def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
@@ -162,6 +167,11 @@ class _Generator:
         self.helpful = {topic: min(0.97, HELPFUL_BASE + rng.uniform(-0.15, 0.15)) for topic in TOPIC_IDS}
         self.days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
         self.day_weights = [1.0 if d.weekday() < 5 else 0.4 for d in self.days]
+        # Incidents draw from their own generator, so adding them left every other row as it was.
+        self.incident_rng = random.Random(rng.getstate()[1][0])  # noqa: S311 - synthetic data
+        self.incident_ids = itertools.count(next_event_id)
+        self.incident_kinds = sorted(self.kb.incidents)
+        self.route_ids = [route.id for route in self.kb.reporting]
 
     # -- pieces --
 
@@ -237,6 +247,7 @@ class _Generator:
         if not profiled:
             profiled = self.ask_profile(say, truth, known)
         asked = self.ask_topics(rows, say, key)
+        self.maybe_incident(rows, key, visitor_key, at, known)
         got_plan = False
         if profiled and rng.random() < P_PLAN_IF_PROFILED:
             got_plan = True
@@ -271,6 +282,20 @@ class _Generator:
     @staticmethod
     def snapshot(known: dict[str, Any]) -> dict[str, Any]:
         return {attribute: known.get(attribute) for attribute in QUESTION_ORDER}
+
+    def maybe_incident(self, rows: _Rows, key: str, visitor_key: str, at: datetime,
+                       known: dict[str, Any]) -> None:
+        """About one conversation in twenty takes the urgent path."""
+        rng = self.incident_rng
+        if rng.random() >= P_INCIDENT:
+            return
+        kind = rng.choice(self.incident_kinds)
+        routes = list(self.kb.incidents[kind].report_to) or rng.sample(self.route_ids,
+                                                                        min(2, len(self.route_ids)))
+        rows.incidents.append({"event_id": next(self.incident_ids), "conversation_key": key,
+                               "visitor_key": visitor_key, "at": at + timedelta(seconds=1),
+                               "week": monday(at.date()), "incident": kind, "routes": ",".join(routes),
+                               "human": rng.random() < 0.3, **self.snapshot(known)})
 
     def maybe_unanswered(self, say: Any) -> None:
         rng = self.rng
@@ -391,7 +416,8 @@ def _write(conn: Connection, rng: random.Random, target_turns: int, start: date,
            progress: bool) -> DemoSummary:
     first_event = (conn.execute(sa.select(sa.func.max(Turn.event_id))).scalar() or 0) + 1
     generator = _Generator(rng, start, end, first_event)
-    totals = dict.fromkeys(("visitors", "conversations", "turns", "plan_items", "commitments", "feedback"), 0)
+    totals = dict.fromkeys(("visitors", "conversations", "turns", "plan_items", "commitments", "feedback",
+                            "incident_replies"), 0)
     rows = _Rows()
     written = 0
     with tqdm(total=target_turns, unit="turn", disable=not progress, desc="demo data") as bar:
@@ -405,4 +431,5 @@ def _write(conn: Connection, rng: random.Random, target_turns: int, start: date,
                         conn.execute(table.insert(), batch)
                         totals[table.name] += len(batch)
                 rows = _Rows()
-    return DemoSummary(start=start, end=end, **totals)
+    incidents = totals.pop("incident_replies")
+    return DemoSummary(start=start, end=end, incidents=incidents, **totals)

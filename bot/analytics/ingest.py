@@ -22,7 +22,9 @@ It only ever SELECTs from the tracker store. How each event becomes rows, in one
   (creating it if the visitor never said they would do it; a done one stays done).
   ``custom.check`` records a website or email-domain check in ``check_runs``: its kind,
   outcome and each finding's id and status. The checked address is never stored, and web
-  addresses and domains in user turns are masked as ``[WEB_ADDRESS]``.
+  addresses and domains in user turns are masked as ``[WEB_ADDRESS]``. ``custom.incident``
+  (the urgent path) records the incident kind, the reporting routes given
+  (``custom.reporting``) and ``custom.human`` in ``incident_replies``: ids only.
 * Intent and entity names that are not identifiers (users can type ``/anything``) are
   not stored; profile values outside the profile's vocabulary are left blank.
 * Anything malformed (bad JSON, missing or wrong-typed fields, unknown event type) is
@@ -83,6 +85,7 @@ from bot.storage.models import (
     Commitment,
     Conversation,
     Feedback,
+    IncidentReply,
     IngestState,
     PlanItem,
     Turn,
@@ -166,6 +169,7 @@ class IngestReport:
     commitments: int = 0  # commitments opened or changed
     feedback: int = 0
     checks: int = 0  # website and email-domain checks recorded
+    incidents: int = 0  # urgent-path replies recorded
     batches: int = 0
     last_event_id: int = 0
 
@@ -179,7 +183,7 @@ class IngestReport:
         return (f"{self.events} events up to id {self.last_event_id}: {self.turns} turns, "
                 f"{self.conversations} new conversations, {self.plan_items} plan items, "
                 f"{self.commitments} commitment changes, {self.feedback} feedback, "
-                f"{self.checks} checks, "
+                f"{self.checks} checks, {self.incidents} incident replies, "
                 f"{self.skipped} skipped")
 
 
@@ -206,12 +210,22 @@ class CheckSummary:
 
 
 @dataclass(frozen=True)
+class IncidentSummary:
+    """An urgent-path reply (``custom.incident``): the incident kind and reporting routes given."""
+
+    kind: str
+    routes: tuple[str, ...]
+    human: bool
+
+
+@dataclass(frozen=True)
 class BotReply:
     topic: str | None
     plan: tuple[tuple[str, str], ...]
     commitment: tuple[str, str] | None
     done: tuple[str, str] | None
     check: CheckSummary | None = None
+    incident: IncidentSummary | None = None
 
 
 @dataclass(frozen=True)
@@ -351,7 +365,23 @@ def _bot(data: dict[str, Any]) -> BotReply:
         if custom.get(Key.COMMITMENT) else None,
         done=_key_pair(custom[Key.DONE], "custom.done") if custom.get(Key.DONE) else None,
         check=_check(custom[Key.CHECK]) if custom.get(Key.CHECK) else None,
+        incident=_incident(custom) if custom.get(Key.INCIDENT) else None,
     )
+
+
+def _incident(custom: dict[str, Any]) -> IncidentSummary:
+    """``custom.incident`` with ``custom.reporting`` and ``custom.human``: knowledge-base ids only."""
+    kind = _safe_name(custom.get(Key.INCIDENT), 40)
+    if kind is None:
+        raise Malformed("custom.incident is not an incident id")
+    routes = custom.get(Key.REPORTING) or []
+    if not isinstance(routes, list):
+        raise Malformed("custom.reporting is not a list")
+    names = [_safe_name(route, 40) for route in routes]
+    if any(name is None for name in names):
+        raise Malformed("custom.reporting holds something that is not a route id")
+    return IncidentSummary(kind=kind, routes=tuple(str(name) for name in names),
+                           human=custom.get(Key.HUMAN) is True)
 
 
 CHECK_KINDS = frozenset({"website", "email_domain"})
@@ -661,6 +691,8 @@ class _Writer:
             conversation.got_plan = True
         if reply.check:
             self.check_run(state, conversation, event, reply.check)
+        if reply.incident:
+            self.incident(state, conversation, event, reply.incident)
         if reply.commitment:
             self.commit(state, conversation, event, *reply.commitment)
         if reply.done:
@@ -677,6 +709,15 @@ class _Writer:
             findings=_join([f"{name}:{status}" for name, status in check.findings]),
         ))
         self.report.checks += 1
+
+    def incident(self, state: _Sender, conversation: Conversation, event: Event,
+                 incident: IncidentSummary) -> None:
+        self.session.add(IncidentReply(
+            event_id=event.id, conversation_key=conversation.conversation_key,
+            visitor_key=state.visitor_key, at=event.at, week=monday(event.at), incident=incident.kind,
+            routes=_join(list(incident.routes)), human=incident.human, **self.snapshot(conversation),
+        ))
+        self.report.incidents += 1
 
     def commit(self, state: _Sender, conversation: Conversation, event: Event, topic: str,
                action: str) -> None:

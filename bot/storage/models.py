@@ -240,3 +240,25 @@ class CheckRun(Base):
     warnings = Column(Integer, nullable=False, default=0)
     fails = Column(Integer, nullable=False, default=0)
     findings = Column(String(255))  # "https:pass,hsts:warning,..."
+
+
+class IncidentReply(ProfileSnapshot, Base):
+    """A reply on the urgent path: which incident the owner described and the routes given.
+
+    Only ids from the knowledge base (incident kind, reporting route) are kept, never what
+    the owner wrote about it. ``human`` is set when the reply gave or was asked for a
+    human route (``custom.human``).
+    """
+
+    __tablename__ = "incident_replies"
+    __table_args__ = (Index("ix_incident_replies_at", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    event_id = Column(Integer, nullable=False, unique=True)
+    conversation_key = Column(KEY, nullable=False, index=True)
+    visitor_key = Column(KEY, nullable=False)
+    at = Column(DateTime, nullable=False)
+    week = Column(Date, nullable=False)
+    incident = Column(String(40), nullable=False)
+    routes = Column(String(255))  # comma-separated reporting route ids
+    human = Column(Boolean, nullable=False, default=False)

@@ -9,9 +9,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Connection
 
-from bot.analytics import dashboard
+from bot.analytics import dashboard, incidents
 from bot.analytics.definitions import DEFINITIONS
 from bot.analytics.filters import DIMENSIONS
+from bot.analytics.report_periods import change
 from bot.web.staff import audit, charts, sessions
 from bot.web.staff.auth import signed_in
 from bot.web.staff.query import page_number
@@ -36,7 +37,11 @@ def add_routes(bp: Blueprint) -> None:
             rows = dashboard.trend(conn, f, chosen.interval, today(), chosen.current.full_end)
             headline = dashboard.headline(conn, f)
             compared = dashboard.compared(headline, dashboard.headline(conn, chosen.previous_filters()))
-            return {"headline": headline, "compared": compared, "funnel": steps, "trend": rows,
+            urgent = incidents.summary(conn, f)
+            urgent_before = incidents.summary(conn, chosen.previous_filters())
+            return {"headline": headline, "compared": compared, "urgent": urgent,
+                    "urgent_change": change(urgent["conversations"], urgent_before["conversations"]),
+                    "funnel": steps, "trend": rows,
                     "funnel_chart": charts.funnel_chart(steps), "trend_chart": charts.trend_chart(rows),
                     "series": charts.SERIES, "definitions": DEFINITIONS}
 
@@ -59,6 +64,21 @@ def add_routes(bp: Blueprint) -> None:
         data = await in_db(request.app, lambda conn: {"topics": dashboard.topics(conn, chosen.filters),
                                                        "actions": dashboard.actions(conn, chosen.filters)})
         return render(request, "topics.html", **page_context(request, who, chosen, page="topics", **data))
+
+    @bp.get("/incidents")
+    @signed_in()
+    async def incidents_page(request: Request, who: sessions.SignedIn) -> HTTPResponse:
+        chosen = await choose(request)
+
+        def load(conn: Connection) -> dict[str, Any]:
+            found = incidents.summary(conn, chosen.filters)
+            before = incidents.summary(conn, chosen.previous_filters())
+            return {"urgent": found, "urgent_before": before,
+                    "urgent_change": change(found["conversations"], before["conversations"])}
+
+        data = await in_db(request.app, load)
+        return render(request, "incidents.html", **page_context(request, who, chosen, page="incidents",
+                                                                 definitions=DEFINITIONS, **data))
 
     @bp.get("/unanswered")
     @signed_in()

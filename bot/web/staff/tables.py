@@ -18,7 +18,7 @@ from typing import IO, Any, TextIO
 
 from sqlalchemy.engine import Connection
 
-from bot.analytics import dashboard, unanswered
+from bot.analytics import dashboard, incidents, unanswered
 from bot.analytics.export import COLUMNS as TURN_COLUMNS
 from bot.analytics.export import export_turns, turn_rows
 from bot.analytics.filters import Filters
@@ -70,6 +70,10 @@ def _trend(interval: Interval) -> Rows:
     return rows
 
 
+def _incidents(part: str) -> Rows:
+    return lambda conn, chosen: incidents.summary(conn, chosen.filters)[part]
+
+
 def _segments(by: str) -> Rows:
     return lambda conn, chosen: dashboard.segments(conn, chosen.filters, by)
 
@@ -89,6 +93,7 @@ def _conversations(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
     return rows
 
 
+INCIDENT_COLUMNS = ("key", "title", "conversations", "share")
 TREND_COLUMNS = ("period", "first_day", "last_day", "partial", "note", *dashboard.TREND_SERIES)
 SEGMENT_COLUMNS = ("segment", "reach", "conversations", "plans_delivered", "commitment_rate", "commitments",
                    "reported_done", "uptake_rate", "helpfulness", "feedback")
@@ -108,6 +113,16 @@ TABLES: dict[str, Table] = {table.name: table for table in (
     Table("actions", "Actions offered, committed and done", "topics",
           ("action", "title", "topic", "offered", "committed", "commit_rate", "reported_done", "done_rate"),
           _over(dashboard.actions)),
+    Table("incidents", "Conversations after an incident, by kind", "incidents", INCIDENT_COLUMNS,
+          _incidents("by_kind")),
+    Table("incident-routes", "Reporting routes given after an incident", "incidents", INCIDENT_COLUMNS,
+          _incidents("routes")),
+    Table("incidents-nation", "Conversations after an incident, by nation", "incidents", INCIDENT_COLUMNS,
+          _incidents("by_nation")),
+    Table("incidents-size", "Conversations after an incident, by size band", "incidents", INCIDENT_COLUMNS,
+          _incidents("by_size")),
+    Table("incidents-week", "Conversations after an incident, by week", "incidents", INCIDENT_COLUMNS,
+          _incidents("by_week")),
     Table("unanswered", "Unanswered questions, grouped", "unanswered",
           ("text", "count", "share", "fallback", "out_of_scope", "previous", "newest", "oldest", "examples"),
           _unanswered_rows),
