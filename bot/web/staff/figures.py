@@ -9,7 +9,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Connection
 
-from bot.analytics import dashboard, incidents
+from bot.analytics import dashboard, incidents, population
 from bot.analytics.definitions import DEFINITIONS
 from bot.analytics.filters import DIMENSIONS
 from bot.analytics.report_periods import change
@@ -54,8 +54,10 @@ def add_routes(bp: Blueprint) -> None:
         chosen = await choose(request)
         data = await in_db(request.app, lambda conn: {
             by: dashboard.segments(conn, chosen.filters, by) for by in DIMENSIONS})
+        shares = await in_db(request.app, lambda conn: population.ratios(conn, chosen.filters))
         return render(request, "segments.html", **page_context(request, who, chosen, page="segments",
-                                                                segments=data))
+                                                                segments=data, ratios=shares,
+                                                                population=population.default_population()))
 
     @bp.get("/topics")
     @signed_in()

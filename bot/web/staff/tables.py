@@ -18,7 +18,7 @@ from typing import IO, Any, TextIO
 
 from sqlalchemy.engine import Connection
 
-from bot.analytics import dashboard, incidents, unanswered
+from bot.analytics import dashboard, incidents, population, unanswered
 from bot.analytics.export import COLUMNS as TURN_COLUMNS
 from bot.analytics.export import export_turns, turn_rows
 from bot.analytics.filters import Filters
@@ -70,6 +70,11 @@ def _trend(interval: Interval) -> Rows:
     return rows
 
 
+def _population(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
+    found = population.ratios(conn, chosen.filters)
+    return [{"dimension": dimension, **row} for dimension, rows in found.items() for row in rows]
+
+
 def _incidents(part: str) -> Rows:
     return lambda conn, chosen: incidents.summary(conn, chosen.filters)[part]
 
@@ -93,6 +98,9 @@ def _conversations(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
     return rows
 
 
+POPULATION_COLUMNS = ("dimension", "group", "values", "businesses", "rounded", "reach", "reach_per_1000",
+                      "plans_delivered", "plans_delivered_per_1000", "commitments", "commitments_per_1000",
+                      "reported_done", "reported_done_per_1000", "lowest")
 INCIDENT_COLUMNS = ("key", "title", "conversations", "share")
 TREND_COLUMNS = ("period", "first_day", "last_day", "partial", "note", *dashboard.TREND_SERIES)
 SEGMENT_COLUMNS = ("segment", "reach", "conversations", "plans_delivered", "commitment_rate", "commitments",
@@ -113,6 +121,7 @@ TABLES: dict[str, Table] = {table.name: table for table in (
     Table("actions", "Actions offered, committed and done", "topics",
           ("action", "title", "topic", "offered", "committed", "commit_rate", "reported_done", "done_rate"),
           _over(dashboard.actions)),
+    Table("population", "Per 1,000 UK businesses, by group", "segments", POPULATION_COLUMNS, _population),
     Table("incidents", "Conversations after an incident, by kind", "incidents", INCIDENT_COLUMNS,
           _incidents("by_kind")),
     Table("incident-routes", "Reporting routes given after an incident", "incidents", INCIDENT_COLUMNS,
