@@ -85,3 +85,12 @@ def test_url_filters_read_presets_clamp_and_refuse_impossible_dates() -> None:
     assert clamped.current.unfinished and clamped.errors
     assert "from=2025-06-02" in clamped.query() and "to=2026-12-31" in clamped.query()
     assert read_filters({"from": "2025-02-30"}, today=TODAY).impossible
+
+
+def test_every_figure_definition_is_the_same_in_the_docs() -> None:
+    from bot.analytics.definitions import DEFINITIONS
+    from bot.paths import PROJECT_ROOT
+
+    docs = " ".join((PROJECT_ROOT / "docs" / "metrics.md").read_text(encoding="utf-8").split())
+    for definition in DEFINITIONS.values():
+        assert f"**{definition.label}** (counts {definition.unit}): {definition.text}" in docs
