@@ -109,7 +109,7 @@ def report(
 ) -> None:
     """Uptake metrics for a date range: reach, plans, commitments, done, helpfulness, gaps."""
     from bot.analytics.metrics import full_report
-    from bot.analytics.refresh import refresh_rollups
+    from bot.analytics.rollups.refresh import refresh_rollups
 
     if output_format not in FORMATS:
         raise typer.BadParameter(f"unknown format {output_format!r}; allowed: {', '.join(FORMATS)}",

@@ -25,9 +25,9 @@ import sqlalchemy as sa
 from bot.analytics import metrics
 from bot.analytics.filters import DIMENSIONS, SEGMENT_VALUES, Filters
 from bot.analytics.payloads import shown
-from bot.analytics.periods import day_start
-from bot.analytics.refresh import Connectable, as_connection
 from bot.analytics.report_periods import Interval, buckets, change
+from bot.analytics.rollups.periods import day_start
+from bot.analytics.rollups.refresh import Connectable, as_connection
 from bot.guidance.knowledge import default_knowledge_base
 from bot.privacy.redaction import redact
 from bot.storage.models import CheckRun, Commitment, Conversation, Feedback, IncidentReply, PlanItem, Turn

@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from bot.analytics.periods import day_start, monday
+from bot.analytics.rollups.periods import day_start, monday
 from bot.guidance.knowledge import TOPIC_IDS, default_knowledge_base
 from bot.guidance.profile import CLOUD_SERVICES, IT_SUPPORT, NATIONS, QUESTION_ORDER, SECTORS, SIZES, WEBSITES
 from bot.paths import PROJECT_ROOT
@@ -406,7 +406,7 @@ def _generate(conn: Connection, turns: int, seed: int, start: date, end: date, p
     rng = random.Random(seed)  # noqa: S311 - synthetic data, nothing secret
     summary = _write(conn, rng, turns, start, end, progress)
     if refresh:
-        from bot.analytics.refresh import refresh_rollups
+        from bot.analytics.rollups.refresh import refresh_rollups
 
         refresh_rollups(conn)
     return summary

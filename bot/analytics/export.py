@@ -27,8 +27,8 @@ from typing import Any, TextIO
 import sqlalchemy as sa
 
 from bot.analytics.filters import DIMENSIONS, SEGMENT_VALUES, Filters
-from bot.analytics.periods import day_start
-from bot.analytics.refresh import Connectable, as_connection
+from bot.analytics.rollups.periods import day_start
+from bot.analytics.rollups.refresh import Connectable, as_connection
 from bot.analytics.spreadsheet import SafeWriter
 from bot.privacy.redaction import redact
 from bot.storage.models import Turn

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from bot.analytics.dashboard import in_range
 from bot.analytics.filters import SEGMENT_VALUES, Filters
-from bot.analytics.periods import monday
-from bot.analytics.refresh import Connectable, as_connection
+from bot.analytics.rollups.periods import monday
+from bot.analytics.rollups.refresh import Connectable, as_connection
 from bot.guidance.knowledge import default_knowledge_base
 from bot.storage.models import IncidentReply
 from bot.storage.rollups import UNKNOWN

@@ -21,7 +21,7 @@ import yaml
 
 from bot.analytics import dashboard
 from bot.analytics.filters import Filters
-from bot.analytics.refresh import Connectable
+from bot.analytics.rollups.refresh import Connectable
 from bot.paths import PROJECT_ROOT
 
 POPULATION_FILE = PROJECT_ROOT / "data" / "population" / "business_population.yml"

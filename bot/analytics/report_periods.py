@@ -10,7 +10,7 @@ unfinished or cut by the range, so a chart can label them instead of drawing a f
 (the 3rd of December), this month so far is compared with the first three days of
 November, not with all of November, which would always look like a fall. A finished
 period is compared with the whole previous one; a custom range with the same number of
-days just before it. (The tiling of a range into rollup cells is bot/analytics/periods.py.)
+days just before it. (The tiling of a range into rollup cells is bot/analytics/rollups/periods.py.)
 """
 
 from __future__ import annotations

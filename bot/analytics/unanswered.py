@@ -26,8 +26,8 @@ import sqlalchemy as sa
 
 from bot.analytics import metrics
 from bot.analytics.filters import DIMENSIONS, Filters
-from bot.analytics.periods import day_start
-from bot.analytics.refresh import Connectable, as_connection
+from bot.analytics.rollups.periods import day_start
+from bot.analytics.rollups.refresh import Connectable, as_connection
 from bot.analytics.similar import group_questions
 from bot.privacy.redaction import redact
 from bot.storage.models import Turn

@@ -22,7 +22,7 @@ from bot.analytics.export import export_turns
 from bot.analytics.filters import Filters
 from bot.analytics.formats import render_csv
 from bot.analytics.metrics import full_report
-from bot.analytics.refresh import refresh_rollups
+from bot.analytics.rollups.refresh import refresh_rollups
 from bot.analytics.spreadsheet import FORMULA_STARTS, safe_cell
 from bot.storage.database import create_engine
 from bot.storage.models import Conversation, Turn

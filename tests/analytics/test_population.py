@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from bot.analytics.filters import Filters
 from bot.analytics.population import POPULATION_FILE, load, ratios
-from bot.analytics.refresh import refresh_rollups
+from bot.analytics.rollups.refresh import refresh_rollups
 from bot.storage.database import create_engine
 from bot.storage.models import Conversation
 

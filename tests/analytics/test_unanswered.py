@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from bot.analytics.filters import Filters
 from bot.analytics.payloads import shown
-from bot.analytics.refresh import refresh_rollups
+from bot.analytics.rollups.refresh import refresh_rollups
 from bot.analytics.unanswered import is_noise, report
 from bot.storage.database import create_engine
 from bot.storage.models import Conversation, Turn

@@ -362,7 +362,7 @@ def follow(
                                      progress=progress)
                 stale = stale or report.events > 0
                 if stale and clock() - refreshed_at >= refresh_every:
-                    from bot.analytics.refresh import refresh_rollups
+                    from bot.analytics.rollups.refresh import refresh_rollups
 
                     with analytics_errors(analytics), analytics.begin() as connection:
                         refresh_rollups(connection)

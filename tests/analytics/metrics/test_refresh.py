@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from bot.analytics import metrics as m
 from bot.analytics.filters import Filters
-from bot.analytics.refresh import forget_question_texts, refresh_rollups
+from bot.analytics.rollups.refresh import forget_question_texts, refresh_rollups
 from bot.storage.models import Commitment, Conversation, PlanItem, Turn
 from bot.storage.rollups import RollupCell, RollupQuestion
 from tests.analytics.metrics import dataset as ds
