@@ -68,7 +68,7 @@ PAGES = (
 P95_PAGES = frozenset({"Overview", "Overview, monthly trend", "Segments and population ratios", "Incidents",
                        "Unanswered (page 1)"})
 #: Downloads are not pages, but are timed too for information.
-DOWNLOADS = (("/staff/export/funnel.csv", "funnel.csv"), ("/staff/export/actions.csv", "actions.csv"),
+DOWNLOADS = (("/staff/export/funnel.csv", "funnel.csv"), ("/staff/export/steps.csv", "steps.csv"),
              ("/staff/export/unanswered.csv", "unanswered.csv"),
              ("/staff/export/headline.xlsx", "headline.xlsx"))
 

@@ -1,4 +1,4 @@
-"""Figures the staff dashboard needs beyond ``bot report``: funnel, trend, actions, lists.
+"""Figures the staff dashboard needs beyond ``bot report``: funnel, trend, steps, lists.
 
 Headline figures, segments, topics and helpfulness come from bot/analytics/metrics.py
 (rollups). This module adds what the pages need on top, each a bounded query:
@@ -6,7 +6,7 @@ Headline figures, segments, topics and helpfulness come from bot/analytics/metri
 * the uptake funnel, in visitors, over conversations started in the range;
 * the trend per week or calendar month, each interval marked whole or partial;
 * every headline figure beside the previous equal period, with the change;
-* per action, how often it was offered, committed to and reported done;
+* per guidance step, how often it was offered, committed to and reported done;
 * a page of the conversation list, and one conversation's redacted transcript.
 
 Definitions are in docs/metrics.md ("Dashboard figures"). Every text leaves redacted
@@ -30,12 +30,20 @@ from bot.analytics.rollups.periods import day_start
 from bot.analytics.rollups.refresh import Connectable, as_connection
 from bot.guidance.knowledge import default_knowledge_base
 from bot.privacy.redaction import redact
-from bot.storage.models import CheckRun, Commitment, Conversation, Feedback, IncidentReply, PlanItem, Turn
+from bot.storage.models import (
+    CheckRun,
+    Commitment,
+    Conversation,
+    Feedback,
+    IncidentReply,
+    StoredPlanStep,
+    Turn,
+)
 from bot.storage.rollups import UNKNOWN
 
 CONVERSATIONS: sa.Table = Conversation.__table__
 TURNS: sa.Table = Turn.__table__
-PLAN_ITEMS: sa.Table = PlanItem.__table__
+PLAN_ITEMS: sa.Table = StoredPlanStep.__table__
 COMMITMENTS: sa.Table = Commitment.__table__
 FEEDBACK: sa.Table = Feedback.__table__
 CHECK_RUNS: sa.Table = CheckRun.__table__
@@ -207,7 +215,7 @@ def segments(conn: Connectable, filters: Filters, by: str) -> list[dict[str, Any
             for group in reach]
 
 
-# ---- topics and actions -----------------------------------------------------------------
+# ---- topics and steps -------------------------------------------------------------------
 
 
 def topics(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
@@ -226,33 +234,33 @@ def topics(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
     return rows
 
 
-def _action_titles() -> dict[str, str]:
-    return {action.id: action.title for action in default_knowledge_base().all_steps()}
+def _step_titles() -> dict[str, str]:
+    return {step.id: step.title for step in default_knowledge_base().all_steps()}
 
 
-def actions(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
-    """Per action: plan items offering it (by ``at``), commitments made (by ``committed_at``)
+def steps(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
+    """Per guidance step: plan items offering it (by ``at``), commitments made (by ``committed_at``)
     and how many of those are now reported done."""
     p, m = PLAN_ITEMS, COMMITMENTS
     connection = as_connection(conn)
-    offered = dict(((row.topic, row.action), int(row.n)) for row in connection.execute(
-        sa.select(p.c.topic, p.c.action, sa.func.count().label("n"))
-        .where(*in_range(p, "at", filters)).group_by(p.c.topic, p.c.action)))
+    offered = dict(((row.topic, row.step), int(row.n)) for row in connection.execute(
+        sa.select(p.c.topic, p.c.step, sa.func.count().label("n"))
+        .where(*in_range(p, "at", filters)).group_by(p.c.topic, p.c.step)))
     made: dict[tuple[str, str], tuple[int, int]] = {}
     for row in connection.execute(
-            sa.select(m.c.topic, m.c.action, sa.func.count().label("n"),
+            sa.select(m.c.topic, m.c.step, sa.func.count().label("n"),
                       sa.func.sum(sa.case((m.c.status == "done", 1), else_=0)).label("done"))
-            .where(*in_range(m, "committed_at", filters)).group_by(m.c.topic, m.c.action)):
-        made[(row.topic, row.action)] = (int(row.n), int(row.done or 0))
-    titles = _action_titles()
+            .where(*in_range(m, "committed_at", filters)).group_by(m.c.topic, m.c.step)):
+        made[(row.topic, row.step)] = (int(row.n), int(row.done or 0))
+    titles = _step_titles()
     rows: list[dict[str, Any]] = []
-    for topic, action in sorted(set(offered) | set(made)):
-        committed, done = made.get((topic, action), (0, 0))
-        rows.append({"action": action, "title": titles.get(action, action), "topic": topic,
-                     "offered": offered.get((topic, action), 0), "committed": committed,
-                     "commit_rate": metrics.rate(committed, offered.get((topic, action), 0)),
+    for topic, step in sorted(set(offered) | set(made)):
+        committed, done = made.get((topic, step), (0, 0))
+        rows.append({"step": step, "title": titles.get(step, step), "topic": topic,
+                     "offered": offered.get((topic, step), 0), "committed": committed,
+                     "commit_rate": metrics.rate(committed, offered.get((topic, step), 0)),
                      "reported_done": done, "done_rate": metrics.rate(done, committed)})
-    rows.sort(key=lambda row: (-row["offered"], -row["committed"], row["action"]))
+    rows.sort(key=lambda row: (-row["offered"], -row["committed"], row["step"]))
     return rows
 
 
@@ -317,10 +325,10 @@ def transcript(conn: Connectable, conversation_id: int) -> dict[str, Any] | None
                       "answered": [topic_titles.get(name, name.replace("_", " ")) for name in topics],
                       "replies": []})
     plan = [dict(item._mapping) for item in connection.execute(
-        sa.select(p.c.position, p.c.topic, p.c.action, p.c.at).where(p.c.conversation_key == key)
+        sa.select(p.c.position, p.c.topic, p.c.step, p.c.at).where(p.c.conversation_key == key)
         .order_by(p.c.at, p.c.position))]
     commitments = [dict(item._mapping) for item in connection.execute(
-        sa.select(m.c.action, m.c.topic, m.c.committed_at, m.c.status, m.c.done_at)
+        sa.select(m.c.step, m.c.topic, m.c.committed_at, m.c.status, m.c.done_at)
         .where(m.c.conversation_key == key).order_by(m.c.committed_at))]
     feedback = [dict(item._mapping) for item in connection.execute(
         sa.select(f.c.at, f.c.topic, f.c.helpful).where(f.c.conversation_key == key).order_by(f.c.at))]
@@ -328,9 +336,9 @@ def transcript(conn: Connectable, conversation_id: int) -> dict[str, Any] | None
         sa.select(CHECK_RUNS.c.at, CHECK_RUNS.c.kind, CHECK_RUNS.c.outcome, CHECK_RUNS.c.passes,
                   CHECK_RUNS.c.warnings, CHECK_RUNS.c.fails)
         .where(CHECK_RUNS.c.conversation_key == key).order_by(CHECK_RUNS.c.at))]
-    titles = _action_titles()
+    titles = _step_titles()
     for item in (*plan, *commitments):
-        item["title"] = titles.get(item["action"], item["action"])
+        item["title"] = titles.get(item["step"], item["step"])
     _attach_replies(turns, plan, commitments, checks, incident_replies(connection, key))
     return {"conversation": _conversation_row(row), "turns": turns, "plan": plan,
             "commitments": commitments, "feedback": feedback, "checks": checks}

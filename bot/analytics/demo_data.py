@@ -8,7 +8,7 @@ without running the bot. Proportions follow what a small-business programme expe
   spread with retail, professional services and hospitality largest; England most;
 * about a fifth of conversations come from returning visitors (~20%);
 * ~40% of conversations complete the profile; ~25% get a plan; ~30% of those commit
-  to one to three of its actions; ~35% of commitments are later reported done, some
+  to one to three of its steps; ~35% of commitments are later reported done, some
   ``not_yet`` or ``dropped``, the rest still open;
 * ~6% of turns fall back, ~5% are out of scope; some guidance turns get feedback.
 
@@ -44,7 +44,15 @@ from bot.guidance.knowledge import TOPIC_IDS, default_knowledge_base
 from bot.guidance.profile import CLOUD_SERVICES, IT_SUPPORT, NATIONS, QUESTION_ORDER, SECTORS, SIZES, WEBSITES
 from bot.paths import PROJECT_ROOT
 from bot.privacy.redaction import redact
-from bot.storage.models import Commitment, Conversation, Feedback, IncidentReply, PlanItem, Turn, Visitor
+from bot.storage.models import (
+    Commitment,
+    Conversation,
+    Feedback,
+    IncidentReply,
+    StoredPlanStep,
+    Turn,
+    Visitor,
+)
 
 Target = Union[Engine, Connection, Session]
 
@@ -133,7 +141,7 @@ class _Rows:
         yield Visitor.__table__, self.visitors
         yield Conversation.__table__, self.conversations
         yield Turn.__table__, self.turns
-        yield PlanItem.__table__, self.plan_items
+        yield StoredPlanStep.__table__, self.plan_items
         yield Commitment.__table__, self.commitments
         yield Feedback.__table__, self.feedback
         yield IncidentReply.__table__, self.incidents
@@ -163,7 +171,7 @@ class _Generator:
         self.event_id = next_event_id
         self.examples = nlu_examples()
         self.kb = default_knowledge_base()
-        self.actions = {topic: [a.id for a in t.steps] for topic, t in self.kb.topics.items()}
+        self.steps = {topic: [step.id for step in t.steps] for topic, t in self.kb.topics.items()}
         self.helpful = {topic: min(0.97, HELPFUL_BASE + rng.uniform(-0.15, 0.15)) for topic in TOPIC_IDS}
         self.days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
         self.day_weights = [1.0 if d.weekday() < 5 else 0.4 for d in self.days]
@@ -253,17 +261,17 @@ class _Generator:
             got_plan = True
             say("ask_action_plan", self.text("ask_action_plan"), rng.uniform(0.8, 1.0))
             plan = self.plan(asked)
-            for position, (topic, action) in enumerate(plan, start=1):
+            for position, (topic, step) in enumerate(plan, start=1):
                 rows.plan_items.append({"conversation_key": key, "visitor_key": visitor_key,
                                         "at": at + timedelta(seconds=2), "position": position,
-                                        "topic": topic, "action": action, **self.snapshot(known)})
+                                        "topic": topic, "step": step, **self.snapshot(known)})
             if rng.random() < P_COMMIT:
-                for topic, action in plan[:rng.choice((1, 1, 2, 3))]:
-                    if action in committed:
+                for topic, step in plan[:rng.choice((1, 1, 2, 3))]:
+                    if step in committed:
                         continue
                     say("commit_step", self.text("commit_step"), rng.uniform(0.75, 1.0))
-                    committed.add(action)
-                    rows.commitments.append(self.commitment(key, visitor_key, topic, action, at, known))
+                    committed.add(step)
+                    rows.commitments.append(self.commitment(key, visitor_key, topic, step, at, known))
         if rng.random() < P_GOODBYE:
             say(rng.choice(("goodbye", "thank")), self.text("goodbye", ("bye",)), rng.uniform(0.8, 1.0))
         if not turns:
@@ -352,9 +360,9 @@ class _Generator:
             if topic not in topics:
                 topics.append(topic)
         size = rng.randrange(3, 7)
-        return [(topic, self.actions[topic][0]) for topic in topics[:size]]
+        return [(topic, self.steps[topic][0]) for topic in topics[:size]]
 
-    def commitment(self, conversation_key: str, visitor_key: str, topic: str, action: str,
+    def commitment(self, conversation_key: str, visitor_key: str, topic: str, step: str,
                    at: datetime, known: dict[str, Any]) -> dict[str, Any]:
         rng = self.rng
         status = _weighted(rng, STATUS_WEIGHTS)
@@ -372,7 +380,7 @@ class _Generator:
             else:
                 status = "open"
         return {"visitor_key": visitor_key, "conversation_key": conversation_key, "topic": topic,
-                "action": action, "committed_at": at, "status": status, "status_at": status_at,
+                "step": step, "committed_at": at, "status": status, "status_at": status_at,
                 "done_at": done_at, **self.snapshot(known)}
 
 

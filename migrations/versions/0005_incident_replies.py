@@ -3,7 +3,7 @@
 Knowledge-base ids only (incident kind, reporting routes); nothing the owner wrote.
 
 Revision ID: 0005_incident_replies
-Revises: 0003
+Revises: 0004_step_names
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_incident_replies"
-down_revision: Union[str, Sequence[str], None] = "0003"
+down_revision: Union[str, Sequence[str], None] = "0004_step_names"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -35,7 +35,7 @@ from bot.storage.models import (
     Conversation,
     Feedback,
     IncidentReply,
-    PlanItem,
+    StoredPlanStep,
     Turn,
     Visitor,
 )
@@ -193,10 +193,10 @@ class _Writer:
             visitor.first_seen = min(visitor.first_seen, at)
             visitor.last_seen = max(visitor.last_seen, at)
 
-    def commitment(self, visitor_key: str, action: str) -> Commitment | None:
+    def commitment(self, visitor_key: str, step: str) -> Commitment | None:
         found: Commitment | None = self.session.execute(
             sa.select(Commitment).where(Commitment.visitor_key == visitor_key,
-                                        Commitment.action == action)
+                                        Commitment.step == step)
         ).scalar_one_or_none()
         return found
 
@@ -264,7 +264,7 @@ class _Writer:
             self.follow_up(state, event, turn, FOLLOW_UP_INTENTS[turn.intent])
 
     def follow_up(self, state: _Sender, event: Event, turn: UserTurn, status: str) -> None:
-        """Not yet / no longer planning, for the action named, else the only open one."""
+        """Not yet / no longer planning, for the step named, else the only open one."""
         target: Commitment | None = None
         for action_id in turn.action_ids:
             target = self.commitment(state.visitor_key, action_id)
@@ -289,10 +289,10 @@ class _Writer:
                 topics = turn.topics.split(",") if turn.topics else []
                 if reply.topic not in topics:
                     turn.topics = _join([*topics, reply.topic])
-        for position, (topic, action) in enumerate(reply.plan, start=1):
-            self.session.add(PlanItem(
+        for position, (topic, step) in enumerate(reply.plan, start=1):
+            self.session.add(StoredPlanStep(
                 conversation_key=conversation.conversation_key, visitor_key=state.visitor_key,
-                at=event.at, position=position, topic=topic, action=action,
+                at=event.at, position=position, topic=topic, step=step,
                 **self.snapshot(conversation),
             ))
             self.report.plan_items += 1
@@ -329,12 +329,12 @@ class _Writer:
         self.report.incidents += 1
 
     def commit(self, state: _Sender, conversation: Conversation, event: Event, topic: str,
-               action: str) -> None:
-        existing = self.commitment(state.visitor_key, action)
+               step: str) -> None:
+        existing = self.commitment(state.visitor_key, step)
         if existing is None:
             self.session.add(Commitment(
                 visitor_key=state.visitor_key, conversation_key=conversation.conversation_key,
-                topic=topic, action=action, committed_at=event.at, status="open",
+                topic=topic, step=step, committed_at=event.at, status="open",
                 status_at=event.at, done_at=None, **self.snapshot(conversation),
             ))
         elif existing.status == "done":
@@ -344,13 +344,13 @@ class _Writer:
         self.report.commitments += 1
 
     def done(self, state: _Sender, conversation: Conversation, event: Event, topic: str,
-             action: str) -> None:
-        existing = self.commitment(state.visitor_key, action)
+             step: str) -> None:
+        existing = self.commitment(state.visitor_key, step)
         if existing is None:
             # Done without saying so first still counts as uptake.
             self.session.add(Commitment(
                 visitor_key=state.visitor_key, conversation_key=conversation.conversation_key,
-                topic=topic, action=action, committed_at=event.at, status="done",
+                topic=topic, step=step, committed_at=event.at, status="done",
                 status_at=event.at, done_at=event.at, **self.snapshot(conversation),
             ))
         elif existing.status == "done":

@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 
 from bot.analytics.filters import SEGMENT_VALUES
 from bot.guidance.knowledge import TOPIC_IDS
-from bot.storage.models import Commitment, Conversation, Feedback, PlanItem, Turn
+from bot.storage.models import Commitment, Conversation, Feedback, StoredPlanStep, Turn
 from bot.storage.rollups import KEY_LENGTH, UNKNOWN
 
 # Measures (rollup_cells.measure) and what their key holds.
@@ -227,8 +227,9 @@ def _turn_measures(conn: Connection, lo: datetime, hi: datetime, measured: DayMe
 
 def _plan_item_measures(conn: Connection, lo: datetime, hi: datetime, measured: DayMeasures) -> None:
     rows = conn.execute(
-        sa.select(PlanItem.at, PlanItem.topic, PlanItem.size, PlanItem.sector, PlanItem.nation)
-        .where(PlanItem.at >= lo, PlanItem.at < hi)
+        sa.select(StoredPlanStep.at, StoredPlanStep.topic, StoredPlanStep.size, StoredPlanStep.sector,
+                  StoredPlanStep.nation)
+        .where(StoredPlanStep.at >= lo, StoredPlanStep.at < hi)
     )
     for row in rows:
         measured.add(PLAN_ITEMS, row.at, segment_of(row), row.topic)

@@ -50,7 +50,7 @@ from bot.analytics.rollups.maintain import (
 )
 from bot.analytics.rollups.measures import day_measures
 from bot.analytics.rollups.periods import block_start, day_start, monday
-from bot.storage.models import Commitment, Conversation, Feedback, PlanItem, Turn
+from bot.storage.models import Commitment, Conversation, Feedback, StoredPlanStep, Turn
 from bot.storage.rollups import ROLLUP_VERSION, RollupBase, RollupState
 
 Connectable = Union[Connection, Session]
@@ -160,7 +160,7 @@ def _scalar(conn: Connection, statement: Any) -> Any:
 
 def _data_span(conn: Connection) -> tuple[date, date] | None:
     """First and last day holding any row; each min/max is one index probe."""
-    columns = (Conversation.started_at, Turn.at, PlanItem.at, Commitment.committed_at, Feedback.at)
+    columns = (Conversation.started_at, Turn.at, StoredPlanStep.at, Commitment.committed_at, Feedback.at)
     moments = [m for column in columns for fn in (sa.func.min, sa.func.max)
                if (m := _scalar(conn, sa.select(fn(column)))) is not None]
     if not moments:

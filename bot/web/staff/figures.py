@@ -24,7 +24,7 @@ GROUPS_PER_PAGE = 25
 
 
 def add_routes(bp: Blueprint) -> None:
-    """Overview, Segments, Topics and actions, Unanswered, Conversations and transcripts."""
+    """Overview, Segments, Topics and steps, Incidents, Unanswered, Conversations and transcripts."""
 
     @bp.get("/")
     @signed_in()
@@ -64,7 +64,7 @@ def add_routes(bp: Blueprint) -> None:
     async def topics(request: Request, who: sessions.SignedIn) -> HTTPResponse:
         chosen = await choose(request)
         data = await in_db(request.app, lambda conn: {"topics": dashboard.topics(conn, chosen.filters),
-                                                       "actions": dashboard.actions(conn, chosen.filters)})
+                                                       "steps": dashboard.steps(conn, chosen.filters)})
         return render(request, "topics.html", **page_context(request, who, chosen, page="topics", **data))
 
     @bp.get("/incidents")

@@ -218,18 +218,18 @@ def test_unanswered_questions_are_grouped_biggest_first_with_noise_apart(page: P
     assert page.locator("pre.nlu").count() > 0
 
 
-def test_topics_and_actions_page(page: Page, dashboard: Dashboard) -> None:
+def test_topics_and_steps_page(page: Page, dashboard: Dashboard) -> None:
     sign_in(page, dashboard, ANALYST)
     first, last = data_range(dashboard)
     page.goto(f"{dashboard.url}/staff/topics?from={first}&to={last}")
     low, high = expected.bounds(first, last)
-    [(action, offered)] = dashboard.sql(
-        "SELECT action, count(*) AS n FROM plan_items WHERE at >= ? AND at < ? GROUP BY action "
-        "ORDER BY n DESC, action LIMIT 1", low, high)
+    [(step, offered)] = dashboard.sql(
+        "SELECT step, count(*) AS n FROM plan_items WHERE at >= ? AND at < ? GROUP BY step "
+        "ORDER BY n DESC, step LIMIT 1", low, high)
     [(committed, done)] = dashboard.sql(
-        "SELECT count(*), coalesce(sum(status = 'done'), 0) FROM commitments WHERE action = ? "
-        "AND committed_at >= ? AND committed_at < ?", action, low, high)
-    cells = page.locator(f'#actions tr[data-action="{action}"] td').all_inner_texts()
+        "SELECT count(*), coalesce(sum(status = 'done'), 0) FROM commitments WHERE step = ? "
+        "AND committed_at >= ? AND committed_at < ?", step, low, high)
+    cells = page.locator(f'#steps tr[data-step="{step}"] td').all_inner_texts()
     assert cells[1:4] == [f"{offered:,}", f"{committed:,}", f"{done:,}"]
     screenshot(page, "staff-topics")
 
