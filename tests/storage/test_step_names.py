@@ -23,11 +23,11 @@ def test_step_ids_survive_the_rename_and_back(tmp_path: Path) -> None:
     try:
         with engine.begin() as conn:
             conn.execute(sa.text(
-                "INSERT INTO commitments (visitor_key, conversation_key, topic, action, committed_at, status, "
-                "status_at) VALUES (:visitor_key, :conversation_key, :topic, 'backups_automatic', "
+                "INSERT INTO commitments (visitor_key, conversation_key, topic, action, committed_at, "
+                "status, status_at) VALUES (:visitor_key, :conversation_key, :topic, 'backups_automatic', "
                 ":committed_at, :status, :status_at)"), ROW)
-            conn.execute(sa.text("INSERT INTO plan_items (conversation_key, visitor_key, at, position, topic, "
-                                 "action) VALUES (:c, :v, '2025-03-04 09:00:00', 1, 'backups', "
+            conn.execute(sa.text("INSERT INTO plan_items (conversation_key, visitor_key, at, position, "
+                                 "topic, action) VALUES (:c, :v, '2025-03-04 09:00:00', 1, 'backups', "
                                  "'backups_automatic')"), {"c": "c" * 64, "v": "v" * 64})
         upgrade(url, "0004_step_names")
         assert "step" in _columns(engine, "commitments") and "action" not in _columns(engine, "plan_items")
