@@ -62,8 +62,9 @@ DEFINITIONS: dict[str, Definition] = {
         "Thumbs-up ratings divided by all ratings given in the period."),
     "incidents": Definition(
         "Conversations after an incident", "conversations",
-        "Conversations that started in the period and took the urgent path: the owner said "
-        "something had already gone wrong (an attack, a scam, a lost device)."),
+        "Conversations that took the urgent path in the period: the owner said something had "
+        "already gone wrong (an attack, a scam, a lost device) and the assistant gave first steps "
+        "and where to report it."),
     "unanswered": Definition(
         "Questions not answered", "messages",
         "Messages in the period that the assistant did not understand or that were outside its "
