@@ -9,10 +9,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Connection
 
-from bot.analytics import dashboard, incidents, population
+from bot.analytics import dashboard, incidents, monthly, population
 from bot.analytics.definitions import DEFINITIONS
 from bot.analytics.filters import DIMENSIONS
-from bot.analytics.report_periods import change
+from bot.analytics.report_periods import change, preset
 from bot.web.staff import audit, charts, sessions
 from bot.web.staff.auth import signed_in
 from bot.web.staff.query import page_number
@@ -66,6 +66,16 @@ def add_routes(bp: Blueprint) -> None:
         data = await in_db(request.app, lambda conn: {"topics": dashboard.topics(conn, chosen.filters),
                                                        "steps": dashboard.steps(conn, chosen.filters)})
         return render(request, "topics.html", **page_context(request, who, chosen, page="topics", **data))
+
+    @bp.get("/report")
+    @signed_in()
+    async def monthly_report(request: Request, who: sessions.SignedIn) -> HTTPResponse:
+        """The month's report on one printable page (print it, or save it as PDF from the browser)."""
+        chosen = await choose(request)
+        month = chosen.current if chosen.current.unit == "month" else preset("last_month", today())
+        found = await in_db(request.app, lambda conn: monthly.report(conn, month, chosen.filters))
+        return render(request, "report.html", **page_context(request, who, chosen, page="report",
+                                                              report=found, definitions=DEFINITIONS))
 
     @bp.get("/incidents")
     @signed_in()

@@ -50,6 +50,24 @@ def test_reach_last_month_against_the_month_before(page: Page, dashboard: Dashbo
     screenshot(page, "staff-overview-last-month")
 
 
+def test_the_monthly_report_is_one_click_from_the_overview(page: Page, dashboard: Dashboard) -> None:
+    sign_in(page, dashboard, ANALYST)
+    page.locator("#monthly-report").click()
+    page.wait_for_load_state()
+    this_month = today().replace(day=1)
+    last_start = month_before(this_month)
+    last = expected.headline(dashboard.sql, last_start, this_month - timedelta(days=1))
+    before = expected.headline(dashboard.sql, month_before(last_start), last_start - timedelta(days=1))
+    year_start = last_start.replace(year=last_start.year - 1)
+    year_end = this_month.replace(year=this_month.year - 1) - timedelta(days=1)
+    year = expected.headline(dashboard.sql, year_start, year_end)
+    cells = page.locator('#report-headline tr[data-figure="reach"] td').all_inner_texts()
+    assert [number(cells[0]), number(cells[1]), number(cells[3])] == [last["reach"], before["reach"],
+                                                                      year["reach"]]
+    assert page.locator("#report-unanswered li").count() > 0
+    screenshot(page, "staff-monthly-report")
+
+
 def test_unfinished_week_is_labelled_not_drawn_as_a_fall(page: Page, dashboard: Dashboard) -> None:
     sign_in(page, dashboard, ANALYST)
     page.get_by_role("link", name="This month").click()
