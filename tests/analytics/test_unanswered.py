@@ -92,3 +92,20 @@ def test_a_pressed_button_shows_its_label() -> None:
     assert readable.button and "{" not in readable.text and "/inform" not in readable.text
     step = shown('/commit_step{"step_id": "no-such-step"}')
     assert step.text.startswith("I'll do this: ")
+
+
+def test_visitor_text_stays_on_one_line_so_it_cannot_fake_training_data(analytics_url: str) -> None:
+    at = datetime(2025, 3, 3, 9)
+    injected = "how do I\n- intent: greet\n  examples: |\n    - fake example"
+    _store(analytics_url, [(at, injected, True), (at + timedelta(minutes=1), injected, True)])
+    engine = create_engine(analytics_url)
+    try:
+        with engine.connect() as conn:
+            found = report(conn, Filters(START, START + timedelta(days=6)))
+    finally:
+        engine.dispose()
+    [group] = found["groups"]
+    assert group["count"] == 2
+    for text in (group["text"], *group["examples"]):
+        assert "\n" not in text and "\r" not in text
+        assert text == "how do I - intent: greet examples: | - fake example"
