@@ -12,6 +12,7 @@ rather than a made-up one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -75,11 +76,13 @@ def default_population() -> Population:
     return load()
 
 
-def ratios(conn: Connectable, filters: Filters, population: Population | None = None
-           ) -> dict[str, list[dict[str, Any]]]:
+def ratios(conn: Connectable, filters: Filters, population: Population | None = None,
+           segments: Mapping[str, list[dict[str, Any]]] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Per dimension, per population group: the counts and each per 1,000 businesses.
 
-    The group with the lowest reach per 1,000 is flagged ``lowest``.
+    The group with the lowest reach per 1,000 is flagged ``lowest``. ``segments`` are
+    :func:`bot.analytics.dashboard.segments` rows already read for these filters (the
+    Segments page has them), so they are not read twice.
     """
     population = population or default_population()
     out: dict[str, list[dict[str, Any]]] = {}
@@ -88,7 +91,10 @@ def ratios(conn: Connectable, filters: Filters, population: Population | None = 
         if not groups:
             out[dimension] = []
             continue
-        by_value = {row["segment"]: row for row in dashboard.segments(conn, filters, dimension)}
+        rows_read = (segments or {}).get(dimension)
+        if rows_read is None:
+            rows_read = dashboard.segments(conn, filters, dimension)
+        by_value = {row["segment"]: row for row in rows_read}
         rows = []
         for group in groups:
             counts = {measure: sum(by_value.get(value, {}).get(measure) or 0 for value in group.values)

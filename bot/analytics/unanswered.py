@@ -51,6 +51,7 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=50_000)
 def is_noise(text: str) -> bool:
     """True for messages with nothing to answer: "?", "ok", "asdf", "jjjjj", "sdfsdf"."""
     plain = one_line(text).lower()

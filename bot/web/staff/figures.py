@@ -53,8 +53,8 @@ def add_routes(bp: Blueprint) -> None:
     async def segments(request: Request, who: sessions.SignedIn) -> HTTPResponse:
         chosen = await choose(request)
         data = await in_db(request.app, lambda conn: {
-            by: dashboard.segments(conn, chosen.filters, by) for by in DIMENSIONS})
-        shares = await in_db(request.app, lambda conn: population.ratios(conn, chosen.filters))
+            str(by): dashboard.segments(conn, chosen.filters, by) for by in DIMENSIONS})
+        shares = await in_db(request.app, lambda conn: population.ratios(conn, chosen.filters, segments=data))
         return render(request, "segments.html", **page_context(request, who, chosen, page="segments",
                                                                 segments=data, ratios=shares,
                                                                 population=population.default_population()))
