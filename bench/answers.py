@@ -5,7 +5,8 @@ answers' example questions and never used to choose or tune anything. Each quest
 through the trained model (in process) and the real answer actions (``actions/actions.py``,
 with a tracker holding the item's profile); the action is the one the rules choose for
 the intent. A reply is right when its text holds every fact the item lists (a fact is a
-phrase of the right answer, or of its variant for the item's profile); the answer id and
+phrase of the right answer, or of its variant for the item's profile; ``a|b`` accepts either
+phrase); the answer id and
 the topic are reported too. Out-of-scope items are right when the reply is a plain
 refusal.
 
@@ -19,6 +20,9 @@ Three copies of the split are scored:
   question mark is dropped half the time;
 - ``long``: the split's multi-sentence messages (context first, the question at the end).
 
+An item whose text is also a training example is left out (and counted), so that every
+score is on questions the model has not seen.
+
 It also times the in-process parse plus the answer decision per message (median, p95).
 """
 
@@ -27,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import re
 import statistics
 import sys
 import time
@@ -107,13 +110,15 @@ def _slots(profile: Mapping[str, Any]) -> dict[str, Any]:
 
 ACTION_FOR_INTENT = {"out_of_scope": "action_out_of_scope", "report_incident": "action_handle_incident",
                      "nlu_fallback": "action_clarify", "describe_business": "action_update_profile",
-                     "inform": "action_update_profile"}
+                     "inform": "action_update_profile", "bot_challenge": "action_bot_challenge"}
 
 
 def _facts_present(facts: Sequence[Any], text: str) -> bool:
+    """Every fact is in the reply; a fact written ``a|b`` is there when either phrase is."""
     flat = [f for group in facts for f in (group if isinstance(group, list) else [group])]
     squashed = " ".join(text.lower().split())
-    return all(" ".join(str(f).lower().split()) in squashed for f in flat)
+    return all(any(" ".join(option.lower().split()) in squashed for option in str(f).split("|"))
+               for f in flat)
 
 
 class Runner:
@@ -128,7 +133,7 @@ class Runner:
         self._actions = {cls().name(): cls() for cls in (
             bot_actions.ActionAnswerTopic, bot_actions.ActionOutOfScope,
             bot_actions.ActionHandleIncident, bot_actions.ActionClarify,
-            bot_actions.ActionUpdateProfile)}
+            bot_actions.ActionUpdateProfile, bot_actions.ActionBotChallenge)}
         self.timings: list[float] = []
         self._loop = asyncio.new_event_loop()
 
@@ -222,9 +227,11 @@ def main() -> int:
     answers = default_answers()
     topic_of = {a.id: a.topic for a in answers.values()}
     examples = {normalise_question(q) for a in answers.values() for q in a.questions}
-    shared = sum(normalise_question(i.text) in examples for i in written + long)
-    print(f"held-out items: {len(written)} questions, {len(long)} long; "
-          f"{shared} also appear among the training examples")
+    shared = [i for i in written + long if normalise_question(i.text) in examples]
+    written = [i for i in written if i not in shared]
+    long = [i for i in long if i not in shared]
+    print(f"scored: {len(written)} questions, {len(long)} long; left out {len(shared)} that also "
+          f"appear among the training examples")
     runner = Runner(args.model)
     rng = random.Random(2026)
     splits = {"as written": (written, [i.text for i in written]),

@@ -73,6 +73,15 @@ def build_encoder() -> None:
     typer.echo(f"{'Built' if built else 'Up to date:'} {relative}")
 
 
+@app.command("build-places")
+def build_places() -> None:
+    """Build build/places.json: UK place names and their nation, from the gazetteers."""
+    from bot.guidance.places import PLACES_FILE, write_table
+
+    count = write_table()
+    typer.echo(f"Built {PLACES_FILE.relative_to(PROJECT_ROOT)} ({count:,} place names)")
+
+
 _ANSWER_FILES = typer.Argument(None, help="answer files; default: all of data/answers")
 
 
@@ -206,6 +215,27 @@ def purge(
         raise typer.Exit(code=1) from error
     typer.echo(f"Before {report.cutoff:%Y-%m-%d %H:%M} UTC: deleted {report.events_deleted} ingested "
                f"tracker events, cleared {report.texts_cleared} message texts.")
+
+
+@app.command("reminders")
+def send_reminders(
+    once: bool = typer.Option(False, help="Send what is due now and stop, instead of checking hourly"),
+) -> None:
+    """Email the plan reminders owners asked for (needs SMTP_URL and PLAN_EMAIL_KEY)."""
+    from bot.guidance.knowledge import default_knowledge_base
+    from bot.plans import reminders
+    from bot.storage.database import create_engine, tracker_engine
+
+    _log_to_stderr()
+    config = reminders.configured()
+    if config is None:
+        typer.echo("Plan reminders are off: set SMTP_URL and PLAN_EMAIL_KEY to send them.")
+        return
+    analytics, tracker, kb = create_engine(), tracker_engine(), default_knowledge_base()
+    if once:
+        typer.echo(f"Sent {reminders.send_due(analytics, tracker, kb, config)} reminders.")
+        return
+    reminders.follow(analytics, tracker, kb, config)
 
 
 app.command("report")(commands.report)

@@ -44,6 +44,9 @@ class Key:
     KIND = "kind"
     OUTCOME = "outcome"
     FINDINGS = "findings"
+    PROGRESS = "progress"
+    UNDONE = "undone"
+    DOWNLOAD = "download"
     LEGACY_STEP = "action"
     LEGACY_STEPS = "actions"
 
@@ -106,6 +109,24 @@ class Link(TypedDict):
     href: str
 
 
+class StepProgress(TypedDict):
+    """Where one step of the latest plan stands, as the conversation recorded it."""
+
+    topic: str
+    step: str
+    title: str
+    status: Literal["open", "planned", "done", "dropped"]
+
+
+class Download(TypedDict):
+    """The plan to take away: a PDF and a printable page at a private, expiring link.
+    ``expires`` is the last day (ISO date) the link opens."""
+
+    pdf: str
+    page: str
+    expires: str
+
+
 class Custom(TypedDict):
     """Every key any reply may carry; a reply carries only the keys of its kind."""
 
@@ -124,6 +145,9 @@ class Custom(TypedDict):
     links: NotRequired[list[Link]]
     human: NotRequired[bool]
     language: NotRequired[str]
+    progress: NotRequired[list[StepProgress]]
+    undone: NotRequired[StepRef]
+    download: NotRequired[Download]
 
 
 # ---- builders ---------------------------------------------------------------------------
@@ -221,6 +245,11 @@ def incident(topic: str, incident_id: str, routes: Sequence[str], links: Sequenc
     return custom
 
 
+def contacts(links: Sequence[Link]) -> Custom:
+    """Numbers, addresses and pages shown as links under a reply that is not guidance."""
+    return {"links": list(links)}
+
+
 def refused(reason: str) -> Custom:
     return {"refused": reason}
 
@@ -228,7 +257,7 @@ def refused(reason: str) -> Custom:
 def link(kind: Literal["url", "phone", "email"], label: str, value: str) -> Link:
     """A contact as a link: the ``href`` is built from the value by its kind."""
     if kind == "url":
-        if not value.startswith("https://"):
+        if not value.startswith("https://") or any(ch.isspace() or ch in "\"'<>`" for ch in value):
             raise ValueError(f"only https links may be sent, got {value!r}")
         href = value
     elif kind == "phone":
@@ -241,6 +270,34 @@ def link(kind: Literal["url", "phone", "email"], label: str, value: str) -> Link
             raise ValueError(f"{value!r} is not a plain email address")
         href = f"mailto:{value}"
     return {"kind": kind, "label": label, "href": href}
+
+
+def progress(entries: Sequence[StepProgress], *, plan_entries: Sequence[PlanEntry] = (),
+             steps: Sequence[StepEntry] = ()) -> Custom:
+    """Where each step of the latest plan stands; with the plan itself when it is shown again."""
+    custom: Custom = {"progress": list(entries)}
+    if plan_entries:
+        custom["plan"] = list(plan_entries)
+        custom["steps"] = list(steps)
+    return custom
+
+
+def step_progress(topic: str, step: str, title: str,
+                  status: Literal["open", "planned", "done", "dropped"]) -> StepProgress:
+    return {"topic": topic, "step": step, "title": title, "status": status}
+
+
+def undone(topic: str, step: str) -> Custom:
+    """A step ticked by mistake: no longer done."""
+    return {"undone": {"topic": topic, "step": step}}
+
+
+def download(pdf: str, page: str, expires: str) -> Custom:
+    """Links to the plan's PDF and printable page; both must be ``https`` or loopback ``http``."""
+    for href in (pdf, page):
+        if not (href.startswith("https://") or href.startswith(("http://127.0.0.1", "http://localhost"))):
+            raise ValueError(f"a plan link must be https, got {href!r}")
+    return {"download": {"pdf": pdf, "page": page, "expires": expires}}
 
 
 # ---- button payloads --------------------------------------------------------------------

@@ -74,3 +74,54 @@ def bot_public_url() -> str:
     if not raw.startswith(("http://", "https://")):
         raise ValueError(f"BOT_PUBLIC_URL must start with http:// or https://, got {raw!r}")
     return raw
+
+
+def web_public_url() -> str:
+    """Where a visitor's browser reaches the web process: the plan's private links point here."""
+    raw = text("WEB_PUBLIC_URL").rstrip("/")
+    if not raw:
+        return f"http://127.0.0.1:{web_port()}"
+    if not raw.startswith(("http://", "https://")):
+        raise ValueError(f"WEB_PUBLIC_URL must start with http:// or https://, got {raw!r}")
+    return raw
+
+
+def plan_link_days() -> int:
+    """Days a plan's private link keeps working (long enough for the last reminder)."""
+    return positive_int("PLAN_LINK_DAYS", 60)
+
+
+def rasa_internal_url() -> str:
+    """Where the web process reaches the Rasa server itself, to record a step ticked on the plan page."""
+    raw = text("RASA_INTERNAL_URL").rstrip("/")
+    return raw or f"http://127.0.0.1:{positive_int('RASA_PORT', 5005)}"
+
+
+def smtp_url() -> str:
+    """``smtp://[user:password@]host[:port]`` (STARTTLS when offered) or ``smtps://...``; empty
+    turns plan emails and reminders off, and the offer is not shown."""
+    raw = text("SMTP_URL")
+    if raw and not raw.startswith(("smtp://", "smtps://")):
+        raise ValueError("SMTP_URL must start with smtp:// or smtps://")
+    return raw
+
+
+def plan_email_key() -> str:
+    """The Fernet key (``cryptography``) that encrypts stored reminder addresses."""
+    return text("PLAN_EMAIL_KEY")
+
+
+def plan_email_from() -> str:
+    return text("PLAN_EMAIL_FROM", "Cyber security assistant <no-reply@localhost>")
+
+
+def reminder_days() -> tuple[int, ...]:
+    """Days after the plan was emailed that the (at most two) reminders go out."""
+    raw = text("REMINDER_DAYS", "14,45")
+    try:
+        days = tuple(sorted(int(part) for part in raw.split(",") if part.strip()))
+    except ValueError as error:
+        raise ValueError(f"REMINDER_DAYS must be whole numbers such as 14,45, got {raw!r}") from error
+    if not 1 <= len(days) <= 2 or days[0] < 1:
+        raise ValueError(f"REMINDER_DAYS must name one or two positive days, got {raw!r}")
+    return days

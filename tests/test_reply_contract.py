@@ -45,6 +45,26 @@ def _every_reply() -> dict[str, replies.Reply]:
         "dropped": replies.follow_up_answer_reply(step, "dropped"),
         "check": check_reply(KB, checked, PROFILE),
         "refused check": check_reply(KB, CheckResult("website", "refused", problem="No."), PROFILE),
+        **_plan_replies(),
+    }
+
+
+def _plan_replies() -> dict[str, replies.Reply]:
+    """The plan's own replies (bot/plans): progress, next, the plan again, untick, download."""
+    from bot.plans import replies as plan_replies
+    from bot.plans.progress import plan_states
+
+    states = plan_states(KB, ["backups_automatic", "updates_automatic"], ["updates_automatic"],
+                         ["backups_automatic"], [])
+    step = KB.step("backups_automatic")
+    assert step is not None
+    return {
+        "progress so far": plan_replies.list_progress_reply(states),
+        "next step": plan_replies.next_step_reply(states),
+        "plan shown again": plan_replies.show_plan_reply(KB, states, {}),
+        "untick": plan_replies.undone_reply(step),
+        "download": plan_replies.download_reply("https://example.org/plan/t/plan.pdf",
+                                                "https://example.org/plan/t", "2027-02-01"),
     }
 
 

@@ -31,6 +31,7 @@ from bot.analytics.ingest import (
     using_engine,
 )
 from bot.analytics.rollups.refresh import forget_question_texts
+from bot.plans.links import delete_expired as delete_expired_plan_links
 from bot.settings import retention_days
 from bot.storage.database import create_engine, describe, tracker_engine
 from bot.storage.models import IngestState, Turn
@@ -86,6 +87,9 @@ def purge(
                 ).rowcount
                 # Question texts counted in the metric rollups must go with them.
                 forget_question_texts(session.connection(), cutoff_naive)
+            # Private plan links past their expiry go, with any reminder address (bot/plans).
+            delete_expired_plan_links(analytics, clock=lambda: _utc(now or datetime.now(timezone.utc))
+                                      .replace(tzinfo=None))
         deleted = _delete_events(tracker, checkpoint, cutoff.timestamp(), chunk, progress)
     logger.info("Retention: %d tracker events deleted, %d turn texts cleared (before %s)",
                 deleted, cleared, cutoff_naive.isoformat(timespec="seconds"))

@@ -25,9 +25,17 @@ SECTORS = (
 CLOUD_SERVICES = ("microsoft_365", "google_workspace", "other", "none")
 IT_SUPPORT = ("none", "in_house", "outsourced")
 WEBSITES = ("none", "brochure", "online_shop")
+#: Who runs the website's software: a hosted platform (Shopify, Wix, Squarespace, Etsy)
+#: patches itself; a site the business runs (WordPress on its own hosting) does not.
+WEBSITE_PLATFORMS = ("hosted", "self_run")
 NATIONS = ("england", "scotland", "wales", "northern_ireland")
 
-BOOLEAN_ATTRIBUTES = ("card_payments", "personal_data", "remote_working", "byod")
+BOOLEAN_ATTRIBUTES = (
+    "card_payments", "personal_data", "remote_working", "byod",
+    "bank_transfers", "social_media", "customer_wifi", "onsite_server", "old_machines",
+    "volunteers", "shared_logins", "needs_cyber_essentials", "remote_access", "social_media_sales",
+    "large_payments",
+)
 
 #: Allowed values of each attribute, as written in the knowledge base and slots.
 ATTRIBUTE_VALUES: dict[str, tuple[Any, ...]] = {
@@ -41,9 +49,21 @@ ATTRIBUTE_VALUES: dict[str, tuple[Any, ...]] = {
     "website": WEBSITES,
     "byod": (True, False),
     "nation": NATIONS,
+    "bank_transfers": (True, False),
+    "social_media": (True, False),
+    "customer_wifi": (True, False),
+    "onsite_server": (True, False),
+    "old_machines": (True, False),
+    "website_platform": WEBSITE_PLATFORMS,
+    "volunteers": (True, False),
+    "shared_logins": (True, False),
+    "needs_cyber_essentials": (True, False),
+    "remote_access": (True, False),
+    "social_media_sales": (True, False),
+    "large_payments": (True, False),
 }
 
-#: The order in which the assistant asks for missing attributes.
+#: The attributes the analytics record keeps a column for (bot/analytics), in their order.
 QUESTION_ORDER = (
     "size",
     "sector",
@@ -57,14 +77,26 @@ QUESTION_ORDER = (
     "it_support",
 )
 
+#: Every attribute the assistant may ask about. Which one it asks, if any, is chosen by
+#: bot/guidance/questions.py: the unknown one whose answer would change the plan most.
+ASKABLE_ATTRIBUTES = QUESTION_ORDER + (
+    "bank_transfers",
+    "social_media",
+    "website_platform",
+    "old_machines",
+    "onsite_server",
+    "customer_wifi",
+    "volunteers",
+)
+
 #: Slot value meaning "asked, and the owner is not sure or skipped it".
 UNKNOWN = "unknown"
 
 SIZE_LABELS = {
     "sole_trader": "sole trader",
-    "micro": "1 to 9 staff",
-    "small": "10 to 49 staff",
-    "medium": "50 to 249 staff",
+    "micro": "2 to 9 people",
+    "small": "10 to 49 people",
+    "medium": "50 to 249 people",
 }
 
 
@@ -82,6 +114,25 @@ class BusinessProfile:
     website: str | None = None
     byod: bool | None = None
     nation: str | None = None
+    bank_transfers: bool | None = None
+    social_media: bool | None = None
+    customer_wifi: bool | None = None
+    onsite_server: bool | None = None
+    old_machines: bool | None = None
+    website_platform: str | None = None
+    volunteers: bool | None = None
+    #: Several people share one login (a till PIN, one email account): told, never asked.
+    shared_logins: bool | None = None
+    #: A customer or contract asks for Cyber Essentials: told, never asked.
+    needs_cyber_essentials: bool | None = None
+    #: Someone connects in from outside (remote desktop, VPN, a supplier's support tool): told.
+    remote_access: bool | None = None
+    #: Most work or sales come through social media ("Instagram is everything"): told.
+    social_media_sales: bool | None = None
+    #: Single payments of thousands of pounds ("jobs of 20-30k", "six figure sums"): told.
+    large_payments: bool | None = None
+    #: How many people, when the owner said ("3 of us"): words read better than a band.
+    people: int | None = None
 
     def known(self) -> dict[str, Any]:
         """The attributes whose value is known."""
@@ -96,7 +147,39 @@ class BusinessProfile:
         values: dict[str, Any] = {}
         for name in ATTRIBUTE_VALUES:
             values[name] = parse_value(name, slots.get(name))
+        values["people"] = parse_people(slots.get("people"))
         return cls(**values)
+
+    @property
+    def is_charity(self) -> bool:
+        return self.sector == "charity"
+
+    @property
+    def solo(self) -> bool:
+        """One person: "you", never "everyone" or "staff"."""
+        return self.size == "sole_trader" or self.people == 1
+
+
+def parse_people(raw: Any) -> int | None:
+    """A head count from a slot (a number or its text), or None."""
+    if isinstance(raw, bool) or raw in (None, "", UNKNOWN):
+        return None
+    try:
+        people = int(float(raw))
+    except (TypeError, ValueError):
+        return None
+    return people if people > 0 else None
+
+
+def size_label(profile: BusinessProfile) -> str | None:
+    """How big the business is, in the owner's terms: "3 people", "just you", "10 to 49 people"."""
+    if profile.solo:
+        return "just you"
+    if profile.people:
+        return f"{profile.people} people"
+    if profile.size:
+        return SIZE_LABELS[profile.size]
+    return None
 
 
 def parse_value(attribute: str, raw: Any) -> Any:

@@ -17,11 +17,32 @@ from bot.guidance.incidents import classify, routes_for
 from bot.guidance.knowledge.answers import Answer
 from bot.guidance.knowledge.loader import KnowledgeBase
 from bot.guidance.knowledge.schema import Step
-from bot.guidance.profile import SIZE_LABELS, BusinessProfile
+from bot.guidance.profile import BusinessProfile, size_label
 from bot.guidance.tailoring import PlanStep, build_plan, rank_steps, topic_steps
 
 WHO_LABELS = {"owner": "you", "all_staff": "everyone", "it_provider": "your IT provider"}
 EFFORT_LABELS = {"minutes": "minutes", "hours": "a few hours", "days": "a few days"}
+COST_LABELS = {"free": "free", "low": "low cost", "medium": "some cost", "high": "high cost"}
+HOW_TO = "How do I do step {number}?"
+
+
+def who_label(who: str, profile: BusinessProfile) -> str:
+    """Who does a step, in words that fit: a sole trader is "you", never "everyone"."""
+    if profile.solo:
+        return "you"
+    if who == "all_staff":
+        return "everyone, volunteers too" if profile.volunteers else "everyone"
+    if who == "it_provider" and profile.it_support == "none":
+        return "you, or whoever helps with your computers"
+    if who == "it_provider" and profile.it_support == "in_house":
+        return "your IT staff"
+    return WHO_LABELS[who]
+
+
+def _organisation(profile: BusinessProfile) -> str:
+    if profile.solo:
+        return "you"
+    return "your charity" if profile.is_charity else "your business"
 MORE_HINT = 'Say "tell me more" for further steps, or "what should I do first?" for a plan.'
 
 
@@ -101,29 +122,45 @@ def more_exhausted(kb: KnowledgeBase, topic_id: str) -> Reply:
     return Reply([Message(text=text, custom=contract.topic_only(topic_id))], topic=topic_id)
 
 
+def plan_step_text(number: int, item: PlanStep, profile: BusinessProfile) -> str:
+    """One plan step for a phone screen: a bold title, who, time and cost, the why-line."""
+    step = item.step
+    who = who_label(step.who, profile)
+    facts = [who[:1].upper() + who[1:], EFFORT_LABELS[step.effort], COST_LABELS[step.cost]]
+    if step.must_do:
+        facts.append("must-do")
+    return f"**{number}. {step.title}**\n{' · '.join(facts)}\n{item.why}"
+
+
 def plan_reply(kb: KnowledgeBase, profile: BusinessProfile, done: Sequence[str] = ()) -> Reply:
-    """The ordered action plan for this business."""
+    """The ordered action plan for this business, laid out for a phone."""
     plan = build_plan(kb.topics, profile, exclude=done)
     if not plan:
         return Reply([Message(text="You have done everything on my list. Well done!")])
-    lines = []
-    for number, item in enumerate(plan, start=1):
-        step = item.step
-        flag = " (must-do)" if step.must_do else ""
-        who = WHO_LABELS[step.who]
-        lines.append(f"{number}. {step.title}{flag}. Who: {who}. Time: "
-                     f"{EFFORT_LABELS[step.effort]}. {item.why}")
-    intro = "Here is your action plan, most important first:"
-    text = f"{intro}\n" + "\n".join(lines) + (
-        "\n\nTell me which ones you will do, and tell me when one is done. "
-        "Ask about any step to learn how."
+    blocks = [plan_step_text(number, item, profile) for number, item in enumerate(plan, start=1)]
+    intro = (f"Here are the {len(plan)} steps that protect {_organisation(profile)} most, "
+             "for the least effort. Most important first:")
+    text = f"{intro}\n\n" + "\n\n".join(blocks) + (
+        "\n\nTell me which ones you will do, and tell me when one is done."
     )
     custom = contract.plan([contract.plan_entry(item.step.topic, item.step.id, item.step.title)
                             for item in plan],
                            [_step_entry(item) for item in plan])
-    buttons = [commit_button(item.step) for item in plan[:3]]
+    buttons = [{"title": HOW_TO.format(number=number),
+                "payload": contract.step_payload("more_info", item.step.id)}
+               for number, item in enumerate(plan, start=1)]
     return Reply([Message(text=text, buttons=buttons, custom=custom)],
                  offered=[item.step.id for item in plan])
+
+
+def step_detail_reply(step: Step) -> Reply:
+    """ "How do I do this?": the whole step, with a button to commit to it."""
+    text = f"**{step.title}**\n{step.text}\n\nWhy: {step.why}"
+    custom = contract.guidance(step.topic, [contract.step_entry(
+        id=step.id, topic=step.topic, title=step.title, why=step.why, who=step.who,
+        effort=step.effort, cost=step.cost, must_do=step.must_do, sources=step.sources)])
+    return Reply([Message(text=text, buttons=[commit_button(step)], custom=custom)],
+                 offered=[step.id], topic=step.topic)
 
 
 def incident_reply(kb: KnowledgeBase, text: str, profile: BusinessProfile) -> Reply:
@@ -136,9 +173,14 @@ def incident_reply(kb: KnowledgeBase, text: str, profile: BusinessProfile) -> Re
     for route, label in chosen:
         routes.append(f"- {label}: {route.text}" if label else f"- {route.text}")
     report = "Then report it:\n" + "\n".join(routes)
+    links = [contract.link(c.kind, c.label, c.value)  # type: ignore[arg-type]
+             for route, _ in chosen for c in route.contacts]
     custom = contract.incident(incident.topic, incident.id, [route.id for route, _ in chosen])
+    # The routes' numbers and addresses go with the routes, as links.
+    report_custom = contract.contacts(links) if links else None
     return Reply(
-        [Message(text=urgent, custom=custom), Message(text=report)], topic=incident.topic
+        [Message(text=urgent, custom=custom), Message(text=report, custom=report_custom)],
+        topic=incident.topic,
     )
 
 
@@ -146,8 +188,9 @@ def describe_profile(profile: BusinessProfile) -> str:
     """A plain sentence listing what the assistant knows about the business."""
     known = profile.known()
     parts: list[str] = []
-    if "size" in known:
-        parts.append(SIZE_LABELS[known["size"]])
+    size = size_label(profile)
+    if size:
+        parts.append(size)
     if "sector" in known:
         parts.append(str(known["sector"]).replace("_", " "))
     if "nation" in known:
@@ -171,6 +214,20 @@ def describe_profile(profile: BusinessProfile) -> str:
     if "it_support" in known:
         parts.append({"none": "no IT support", "in_house": "in-house IT",
                       "outsourced": "an IT provider"}[known["it_support"]])
+    more = {
+        "bank_transfers": ("paid or pays by bank transfer", "no bank transfers"),
+        "social_media": ("social media accounts", "no social media"),
+        "customer_wifi": ("Wi-Fi for customers", "no customer Wi-Fi"),
+        "onsite_server": ("a server on site", "no server on site"),
+        "old_machines": ("some old or unsupported computers", "up-to-date computers"),
+        "volunteers": ("volunteers", "no volunteers"),
+    }
+    for attribute, (yes, no) in more.items():
+        if attribute in known:
+            parts.append(yes if known[attribute] else no)
+    if "website_platform" in known:
+        parts.append({"hosted": "a hosted website (such as Shopify or Wix)",
+                      "self_run": "a website you run (such as WordPress)"}[known["website_platform"]])
     return "; ".join(parts)
 
 

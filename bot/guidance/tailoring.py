@@ -4,23 +4,49 @@ Pure functions over the knowledge base and a profile, so that the rules can be
 checked with property-based tests:
 
 * a step whose condition is known to be false is never offered;
-* must-dos that are known to apply come first;
-* then the steps that fit the profile best, at most ``MAX_PLAN_ITEMS``;
-* every item carries one line on why it applies to this business.
+* a plan is ordered by the harm each step prevents for this business, per unit of
+  effort (bot/guidance/risk.py, docs/risk-model.md), must-dos included: a legal duty
+  or a Cyber Essentials fail point is ranked by the same numbers, not put first;
+* one idea is one step: steps that share a ``concept`` appear once in a plan;
+* every item carries one line on what it protects for this business.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
+from bot.guidance import risk
 from bot.guidance.knowledge.schema import TOPIC_IDS, Step, Topic
-from bot.guidance.profile import SIZE_LABELS, BusinessProfile
+from bot.guidance.profile import BusinessProfile
+from bot.guidance.why import why_line as compose_why
 
-MAX_PLAN_ITEMS = 8
-MAX_PER_TOPIC_IN_PLAN = 2
+#: Eight short steps fit about two phone screens, and leave room for what is specific to
+#: a business beside what nearly every business needs.
+MAX_PLAN_ITEMS = 6
+MAX_PER_TOPIC_IN_PLAN = 1
 MAX_STEPS_IN_ANSWER = 3
+#: The topic each concept belongs to: a plan with two-step verification on social media
+#: covers "passwords" too, since it is the same idea told in another topic.
+CONCEPT_HOME = {
+    "two_step": "passwords",
+    "offline_backup": "backups",
+    "firewall": "malware",
+    "breach_72_hours": "personal_data",
+    "free_insurance": "cyber_insurance",
+    "encrypt_laptops": "devices",
+}
+
+
+def topics_covered(steps: Iterable[Step]) -> list[str]:
+    """The topics a list of steps covers, in order: each step's own, then its concept's."""
+    covered: list[str] = []
+    for step in steps:
+        for topic in (step.topic, CONCEPT_HOME.get(step.concept or "")):
+            if topic and topic not in covered:
+                covered.append(topic)
+    return covered
 
 
 class Fit(Enum):
@@ -62,127 +88,133 @@ def assess(step: Step, profile: BusinessProfile) -> Assessment:
     return Assessment(Fit.UNCERTAIN if uncertain else Fit.APPLIES, tuple(matched))
 
 
-_REASONS: dict[str, Any] = {
-    "card_payments": {True: "you take card payments", False: "you do not take card payments"},
-    "personal_data": {True: "you hold personal data about people", False: "you hold little personal data"},
-    "remote_working": {True: "your team works from home or on the move", False: "you work on site"},
-    "byod": {True: "staff use their own devices for work", False: "staff use work devices only"},
-    "it_support": {
-        "none": "you have no IT support",
-        "in_house": "you have your own IT staff",
-        "outsourced": "an IT provider looks after your systems",
-    },
-    "website": {
-        "none": "you have no website",
-        "brochure": "you have a website",
-        "online_shop": "you sell online",
-    },
-    "nation": {
-        "england": "you are in England",
-        "scotland": "you are in Scotland",
-        "wales": "you are in Wales",
-        "northern_ireland": "you are in Northern Ireland",
-    },
-}
+@dataclass(frozen=True)
+class ScoredStep:
+    """A step with its value for this business and the threat it does most against."""
 
-_CLOUD_NAMES = {
-    "microsoft_365": "Microsoft 365",
-    "google_workspace": "Google Workspace",
-    "other": "online (cloud) services",
-}
+    step: Step
+    value: float
+    threat: str | None
 
 
-def _reason(attribute: str, profile: BusinessProfile, allowed: tuple[Any, ...]) -> str:
-    value = getattr(profile, attribute)
-    if attribute == "size":
-        return f"you are a {SIZE_LABELS[value]} business" if value == "sole_trader" else (
-            f"your business has {SIZE_LABELS[value]}")
-    if attribute == "sector":
-        return f"you work in {str(value).replace('_', ' ')}"
-    if attribute == "cloud":
-        names = [_CLOUD_NAMES[s] for s in sorted(value) if s in allowed and s in _CLOUD_NAMES]
-        return f"you use {' and '.join(names)}" if names else "of the services you use"
-    reason: str = _REASONS[attribute][value]
-    return reason
-
-
-def why_line(step: Step, profile: BusinessProfile, assessment: Assessment) -> str:
-    """One line on why this step applies to this business."""
-    reasons = [_reason(a, profile, step.applies_when[a]) for a in assessment.matched]
-    if reasons:
-        joined = reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + " and " + reasons[-1]
-        lead = f"Because {joined}."
-    elif step.must_do:
-        lead = "Official guidance says every business should do this."
-    else:
-        lead = ""
-    return f"{lead} {step.why}".strip()
+def why_line(step: Step, profile: BusinessProfile, threat: str | None) -> str:
+    """One line on what this step protects for this business."""
+    return compose_why(threat, profile, step.why)
 
 
 def _topic_rank(topic_id: str) -> int:
     return TOPIC_IDS.index(topic_id)
 
 
-def _sort_key(
-    step: Step, assessment: Assessment, position: int
-) -> tuple[int, int, int, int, int, int]:
-    """Lower sorts first.
+def _positions(steps: Iterable[Step]) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for step in steps:
+        positions[step.id] = counts.get(step.topic, 0)
+        counts[step.topic] = positions[step.id] + 1
+    return positions
 
-    Must-dos that apply are ordered by priority, then by how specific they are to
-    this business. Everything else: known fit first, then profile-specific, then
-    priority and topic order. Ties go to the step listed first in its topic file,
-    where authors put the most important first.
-    """
-    if step.must_do and assessment.fit is Fit.APPLIES:
-        return (0, step.priority, -len(assessment.matched), _topic_rank(step.topic), position, 0)
-    return (
-        1,
-        0 if assessment.fit is Fit.APPLIES else 1,
-        -len(assessment.matched),
-        step.priority,
-        _topic_rank(step.topic),
-        position,
-    )
+
+def _best_threat(step: Step, levels: Mapping[str, risk.ThreatLevel],
+                 residual: Mapping[str, float] | None = None) -> str | None:
+    parts = risk.contributions(step, levels, residual)
+    return max(parts, key=lambda threat: parts[threat]) if parts else None
 
 
 def rank_steps(steps: Iterable[Step], profile: BusinessProfile) -> list[PlanStep]:
-    """Every step that may apply, best first, with why-lines. Excluded ones are dropped."""
+    """Every step that may apply, best first, with why-lines. Excluded ones are dropped.
+
+    Steps known to apply come before ones that depend on an unknown answer; within each,
+    the step that prevents most harm per unit of effort comes first.
+    """
+    levels = risk.threat_levels(profile)
+    listed = list(steps)
+    positions = _positions(listed)
     scored = []
-    positions: dict[str, int] = {}
-    for step in steps:
-        position = positions.get(step.topic, 0)
-        positions[step.topic] = position + 1
+    for step in listed:
         assessment = assess(step, profile)
-        if assessment.fit is not Fit.EXCLUDED:
-            scored.append((_sort_key(step, assessment, position), step, assessment))
+        if assessment.fit is Fit.EXCLUDED:
+            continue
+        value = risk.step_value(step, profile, levels)
+        key = (0 if assessment.fit is Fit.APPLIES else 1, -value, _topic_rank(step.topic),
+               positions[step.id])
+        scored.append((key, step))
     scored.sort(key=lambda entry: entry[0])
-    return [PlanStep(step, why_line(step, profile, a)) for _, step, a in scored]
+    return [PlanStep(step, why_line(step, profile, _best_threat(step, levels)))
+            for _, step in scored]
+
+
+def score_plan(
+    topics: Mapping[str, Topic], profile: BusinessProfile, limit: int = MAX_PLAN_ITEMS,
+    exclude: Iterable[str] = (),
+) -> list[ScoredStep]:
+    """The plan's steps with their values, in the order they were chosen.
+
+    Greedy on what is left of each threat: once a step is chosen, every threat it covers
+    counts only for the share it leaves, so the next step is the one that adds most.
+    A concept, and more than ``MAX_PER_TOPIC_IN_PLAN`` steps of a topic, appear once.
+    """
+    skip = set(exclude)
+    levels = risk.threat_levels(profile)
+    every = [s for t in topics.values() for s in t.steps]
+    positions = _positions(every)
+    used_concepts = {s.concept for s in every if s.id in skip and s.concept}
+    # What each candidate could do, worked out once: its weight (chance it applies x fit
+    # bonus / effort) and, per threat, share removed x exposure.
+    candidates: list[tuple[Step, float, dict[str, float], dict[str, float], tuple[int, int]]] = []
+    for step in every:
+        if step.id in skip or assess(step, profile).fit is Fit.EXCLUDED:
+            continue
+        chance = risk.condition_chance(step, profile)
+        if chance == 0.0:
+            continue
+        shares = dict(risk.reductions(step, profile))
+        weight = chance * (1.0 + risk.FIT_BONUS * risk.matched_conditions(step, profile))
+        weight /= risk.effort_cost(step, profile)
+        gains = {t: share * levels[t].exposure for t, share in shares.items() if t in levels}
+        candidates.append((step, weight, shares, gains, (_topic_rank(step.topic), positions[step.id])))
+    residual = {threat: 1.0 for threat in risk.THREAT_IDS}
+    chosen: list[ScoredStep] = []
+    taken: set[str] = set()
+    per_topic: dict[str, int] = {}
+    while len(chosen) < limit:
+        best: tuple[float, tuple[int, int]] | None = None
+        pick = None
+        for entry in candidates:
+            step, weight, _, gains, order = entry
+            if step.id in taken or (step.concept and step.concept in used_concepts):
+                continue
+            if per_topic.get(step.topic, 0) >= MAX_PER_TOPIC_IN_PLAN:
+                continue
+            value = weight * sum(gain * residual[t] for t, gain in gains.items())
+            if best is None or (-value, order) < (-best[0], best[1]):
+                best, pick = (value, order), entry
+        if best is None or pick is None:
+            break
+        step, weight, shares, gains, _ = pick
+        threat = max(gains, key=lambda t: gains[t] * residual[t]) if gains else None
+        chosen.append(ScoredStep(step, best[0], threat))
+        taken.add(step.id)
+        if step.concept:
+            used_concepts.add(step.concept)
+        per_topic[step.topic] = per_topic.get(step.topic, 0) + 1
+        chance = risk.condition_chance(step, profile)
+        for name, share in shares.items():
+            residual[name] *= 1.0 - share * chance
+    return chosen
 
 
 def build_plan(
-    topics: dict[str, Topic], profile: BusinessProfile, limit: int = MAX_PLAN_ITEMS,
+    topics: Mapping[str, Topic], profile: BusinessProfile, limit: int = MAX_PLAN_ITEMS,
     exclude: Iterable[str] = (),
 ) -> list[PlanStep]:
-    """An ordered action plan for the whole business: must-dos first, then the best fits.
+    """An ordered action plan for the whole business, most harm prevented first.
 
-    The plan first takes the best step from as many different topics as it can, so
-    that eight steps cover eight areas; only then a second step from a topic (never
-    more than ``MAX_PER_TOPIC_IN_PLAN``). Steps in ``exclude`` (already done) are left out.
+    Steps in ``exclude`` (already done) are left out, and so is any step sharing a
+    concept with one of them.
     """
-    skip = set(exclude)
-    candidates = [a for t in topics.values() for a in t.steps if a.id not in skip]
-    ranked = rank_steps(candidates, profile)
-    chosen: list[int] = []
-    per_topic: dict[str, int] = {}
-    for cap in range(1, MAX_PER_TOPIC_IN_PLAN + 1):
-        for index, item in enumerate(ranked):
-            if len(chosen) >= limit:
-                break
-            if index in chosen or per_topic.get(item.step.topic, 0) >= cap:
-                continue
-            chosen.append(index)
-            per_topic[item.step.topic] = per_topic.get(item.step.topic, 0) + 1
-    return [ranked[index] for index in sorted(chosen)]
+    return [PlanStep(item.step, why_line(item.step, profile, item.threat))
+            for item in score_plan(topics, profile, limit, exclude)]
 
 
 def topic_steps(

@@ -264,3 +264,56 @@ class IncidentReply(ProfileSnapshot, Base):
     incident = Column(String(40), nullable=False)
     routes = Column(String(255))  # comma-separated reporting route ids
     human = Column(Boolean, nullable=False, default=False)
+
+
+# ---- the owner's plan to take away (bot/plans) -----------------------------------------
+# Not analytics: these rows let a private link open one conversation's plan. The link's
+# token is stored only as a hash, so the table alone opens nothing.
+
+
+class PlanLink(Base):
+    """A private, expiring link to one conversation's plan (its printable page and PDF)."""
+
+    __tablename__ = "plan_links"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(KEY, nullable=False, unique=True)  # SHA-256 of the token, hex
+    sender_id = Column(String(128), nullable=False, index=True)  # the widget's random visitor id
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False, index=True)
+    opened_at = Column(DateTime)
+
+
+class ReminderSubscription(Base):
+    """An owner's request for their plan by email and up to two reminders.
+
+    The address is personal data: it is kept only here, encrypted with ``PLAN_EMAIL_KEY``,
+    and only until the last reminder has gone, the owner stops them, or the link expires.
+    """
+
+    __tablename__ = "reminder_subscriptions"
+
+    id = Column(Integer, primary_key=True)
+    link_id = Column(Integer, nullable=False, index=True)  # plan_links.id
+    email_encrypted = Column(Text, nullable=False)
+    token_encrypted = Column(Text, nullable=False)  # the plan link's token, for the link back
+    unsubscribe_hash = Column(KEY, nullable=False, unique=True)
+    created_at = Column(DateTime, nullable=False)
+    next_due_at = Column(DateTime, index=True)
+    reminders_sent = Column(Integer, nullable=False, default=0)
+
+
+class PlanFollowThrough(Base):
+    """One follow-through event of a kept plan, counted per week and segment: a link made or
+    opened, the plan emailed, a reminder sent, a step ticked on the plan page after a
+    reminder, reminders stopped. No visitor key, token or address: counts only."""
+
+    __tablename__ = "plan_follow_through"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False)
+    week = Column(Date, nullable=False, index=True)
+    kind = Column(String(24), nullable=False)
+    size = Column(String(16))
+    sector = Column(String(32))
+    nation = Column(String(24))

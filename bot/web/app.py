@@ -11,7 +11,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.guidance.knowledge import default_knowledge_base
-from bot.web import site, staff
+from bot.web import plan_pages, site, staff
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
@@ -31,6 +31,7 @@ def create_app() -> Sanic:
         return response.json({"status": "ok", "topics": len(kb.topics)})
 
     app.blueprint(site.create_blueprint(kb))  # the demo page at / and /widget.js
+    app.blueprint(plan_pages.create_blueprint(kb))  # the plan's private link (bot/plans)
 
     @app.on_response
     async def add_headers(_: Request, resp: HTTPResponse) -> None:

@@ -5,7 +5,7 @@ something else), with the unique constraint and the dashboard's covering indexes
 name them. Stored ids are unchanged.
 
 Revision ID: 0004_step_names
-Revises: 0003
+Revises: 0008_plan_links (chained after main's plan-links migration, itself on 0003)
 Create Date: 2026-12-03
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_step_names"
-down_revision: Union[str, Sequence[str], None] = "0003"
+down_revision: Union[str, Sequence[str], None] = "0008_plan_links"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -34,6 +34,7 @@ def test_the_issue_example_fills_every_attribute_it_mentions(nlp):
         "cloud": frozenset({"microsoft_365"}),
         "remote_working": True,
         "card_payments": True,
+        "people": 12,
     }
 
 
@@ -47,12 +48,18 @@ def test_negation_and_nation(nlp):
 
 
 def test_several_cloud_services_are_kept(nlp):
-    found = facts(nlp, "we use gmail and dropbox")
+    found = facts(nlp, "we use google workspace and dropbox")
     assert found["cloud"] == frozenset({"google_workspace", "other"})
 
 
+def test_a_personal_gmail_is_not_google_workspace(nlp):
+    """Gmail on its own has no admin console, so the Workspace-only steps would not fit."""
+    assert facts(nlp, "we use gmail and dropbox")["cloud"] == frozenset({"other"})
+    assert facts(nlp, "gmail on google workspace")["cloud"] == frozenset({"google_workspace"})
+
+
 def test_correction_of_head_count(nlp):
-    assert facts(nlp, "actually we have 20 staff") == {"size": "small"}
+    assert facts(nlp, "actually we have 20 staff") == {"size": "small", "people": 20}
 
 
 def test_button_payload_entity_wins_over_text():
@@ -71,3 +78,34 @@ def test_invalid_button_value_is_ignored():
 )
 def test_parse_headcount(text, people):
     assert parse_headcount(text) == people
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("just me, I'm a plumber", {"size": "sole_trader", "people": 1}),
+        ("builder, me and 5 lads", {"size": "micro", "people": 6}),
+        ("there's 3 of us", {"size": "micro", "people": 3}),
+        ("our IT guy sorts the computers", {"it_support": "outsourced"}),
+        ("books on Xero", {"cloud": frozenset({"other"})}),
+        ("we've got a Facebook page", {"social_media": True}),
+        ("not on social media at all", {"social_media": False}),
+        ("we're in Swansea", {"nation": "wales"}),
+        ("customers pay by bank transfer", {"bank_transfers": True}),
+        ("free wifi for customers", {"customer_wifi": True}),
+        ("Sage runs on a server in the office", {"onsite_server": True}),
+        ("the PCs are all windows 10", {"old_machines": True}),
+        ("our shop is on Shopify", {"website": "online_shop", "website_platform": "hosted"}),
+        ("a wordpress site my cousin built", {"website": "brochure", "website_platform": "self_run"}),
+        ("about 30 volunteers", {"volunteers": True}),
+        ("we take cards in the shop and online", {"card_payments": True, "website": "online_shop"}),
+    ],
+)
+def test_owners_words_become_profile_facts(nlp, text, expected):
+    found = facts(nlp, text)
+    for attribute, value in expected.items():
+        assert found.get(attribute) == value, (attribute, found)
+
+
+def test_several_services_named_in_one_answer_are_all_kept(nlp):
+    assert facts(nlp, "Microsoft 365 and Xero")["cloud"] == frozenset({"microsoft_365", "other"})

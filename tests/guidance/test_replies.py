@@ -82,7 +82,7 @@ def test_profile_description_reads_naturally():
     profile = BusinessProfile(size="small", sector="professional_services", card_payments=True,
                               cloud=frozenset({"microsoft_365"}))
     text = replies.describe_profile(profile)
-    assert "10 to 49 staff" in text and "Microsoft 365" in text and "card payments" in text
+    assert "10 to 49 people" in text and "Microsoft 365" in text and "card payments" in text
 
 
 def test_clarify_offers_topic_buttons():

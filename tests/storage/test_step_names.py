@@ -18,7 +18,7 @@ def _columns(engine: sa.engine.Engine, table: str) -> set[str]:
 
 def test_step_ids_survive_the_rename_and_back(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'analytics.db'}"
-    upgrade(url, "0003")
+    upgrade(url, "0008_plan_links")
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -45,7 +45,7 @@ def test_step_ids_survive_the_rename_and_back(tmp_path: Path) -> None:
                 pass
             else:
                 raise AssertionError("a second commitment to the same step was accepted")
-        downgrade(url, "0003")
+        downgrade(url, "0008_plan_links")
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT action FROM commitments")).scalar() == "backups_automatic"
     finally:

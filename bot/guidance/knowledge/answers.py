@@ -26,6 +26,7 @@ from bot.guidance.knowledge.schema import (
     _require,
     _sources,
     count_sentences,
+    is_safe_https_url,
 )
 from bot.paths import PROJECT_ROOT
 
@@ -146,7 +147,7 @@ def _contacts(raw: Any, where: tuple[str, str]) -> tuple[Contact, ...]:
         kind = kinds[0]
         value = str(_require(item, kind, str, inner)).strip()
         valid = {"phone": _PHONE.match(value), "email": _EMAIL.match(value),
-                 "url": value.startswith("https://") and " " not in value}[kind]
+                 "url": is_safe_https_url(value)}[kind]
         if not valid:
             raise KnowledgeBaseError(*inner, kind, f"{value!r} is not a valid {kind}"
                                      + (" (https only)" if kind == "url" else ""))

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from bot.guidance.knowledge.answers import Contact, _contacts
 from bot.guidance.knowledge.schema import (
     TOPIC_IDS,
     KnowledgeBaseError,
@@ -43,6 +44,7 @@ class ReportingRoute:
     nations: tuple[str, ...]
     when: str
     sources: tuple[str, ...]
+    contacts: tuple[Contact, ...] = ()  # the route's numbers, addresses and pages, as links
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ def _parse_route(raw: Any, source: str, index: int) -> ReportingRoute:
         nations=tuple(nations),
         when=when,
         sources=_sources(raw, where),
+        contacts=_contacts(raw.get("contacts"), where),
     )
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from bot.guidance.profile import ATTRIBUTE_VALUES
+from bot.guidance.risk import THREAT_IDS
 
 TOPIC_IDS = (
     "backups",
@@ -47,6 +49,7 @@ MAX_WHY_LENGTH = 120
 
 _STEP_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+_UNSAFE_IN_URL = re.compile(r"[\s\"'<>\\`\x00-\x1f\x7f]")
 
 
 class KnowledgeBaseError(ValueError):
@@ -76,6 +79,11 @@ class Step:
     priority: int
     applies_when: Mapping[str, tuple[Any, ...]]
     sources: tuple[str, ...]
+    #: Steps that are one idea told in several topics share a concept; a plan holds one.
+    concept: str | None = None
+    #: Threat id to the share of that threat the step removes (0 to 1); overrides the
+    #: topic's defaults in bot/guidance/risk.py. See docs/risk-model.md.
+    reduces: Mapping[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -110,12 +118,26 @@ def _choice(data: Mapping[str, Any], key: str, allowed: tuple[str, ...], where: 
     return value
 
 
+def is_safe_https_url(value: Any) -> bool:
+    """Whether ``value`` may be shown as a link: ``https`` with a host name, no user name or
+    password, and no spaces, quotes, angle brackets or control characters. The widget and the
+    plan page turn these into links, so ``javascript:``, ``data:`` and plain ``http:`` never pass."""
+    if not isinstance(value, str) or _UNSAFE_IN_URL.search(value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return (parts.scheme == "https" and value.startswith("https://") and bool(parts.hostname)
+            and "." in (parts.hostname or "") and "@" not in parts.netloc)
+
+
 def _sources(data: Mapping[str, Any], where: tuple[str, str]) -> tuple[str, ...]:
     sources = _require(data, "sources", list, where)
     if not sources:
         raise KnowledgeBaseError(where[0], where[1], "sources", "needs at least one URL")
     for url in sources:
-        if not isinstance(url, str) or not url.startswith("https://"):
+        if not is_safe_https_url(url):
             raise KnowledgeBaseError(where[0], where[1], "sources", f"{url!r} is not an https URL")
     return tuple(sources)
 
@@ -170,7 +192,7 @@ def parse_step(raw: Any, topic_id: str, source: str, index: int) -> Step:
         raise KnowledgeBaseError(source, entry, "priority", "must be between 1 and 5")
     unknown = set(raw) - {
         "id", "title", "text", "why", "who", "effort", "cost", "must_do", "priority",
-        "applies_when", "sources",
+        "applies_when", "sources", "concept", "reduces",
     }
     if unknown:
         raise KnowledgeBaseError(source, entry, sorted(unknown)[0], "is not a known field")
@@ -187,7 +209,34 @@ def parse_step(raw: Any, topic_id: str, source: str, index: int) -> Step:
         priority=priority,
         applies_when=_conditions(raw.get("applies_when"), where),
         sources=_sources(raw, where),
+        concept=_concept(raw.get("concept"), where),
+        reduces=_reductions(raw.get("reduces"), where),
     )
+
+
+def _concept(raw: Any, where: tuple[str, str]) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not _STEP_ID.match(raw):
+        raise KnowledgeBaseError(where[0], where[1], "concept", "must be a snake_case name")
+    return raw
+
+
+def _reductions(raw: Any, where: tuple[str, str]) -> dict[str, float] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not raw:
+        raise KnowledgeBaseError(where[0], where[1], "reduces", "must map threats to numbers")
+    reductions: dict[str, float] = {}
+    for threat, share in raw.items():
+        if threat not in THREAT_IDS:
+            raise KnowledgeBaseError(where[0], where[1], f"reduces.{threat}",
+                                     f"unknown threat; use one of {', '.join(THREAT_IDS)}")
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
+            raise KnowledgeBaseError(where[0], where[1], f"reduces.{threat}",
+                                     "must be a share above 0 and at most 1")
+        reductions[threat] = float(share)
+    return reductions
 
 
 def count_sentences(text: str) -> int:

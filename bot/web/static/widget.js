@@ -96,6 +96,58 @@
       return (url.protocol === 'https:' || url.protocol === 'http:') ? url.href : '';
     } catch (e) { return ''; }
   }
+  // ---- links from structured data (custom.links, step sources, downloads) -------------
+  // Only https pages, tel: numbers and mailto: addresses, each checked again here.
+  function httpsUrl(raw) {
+    try {
+      var url = new URL(String(raw));
+      return url.protocol === 'https:' && url.hostname ? url.href : '';
+    } catch (e) { return ''; }
+  }
+  function contactHref(link) {
+    if (!link || typeof link.href !== 'string') { return ''; }
+    var href = link.href;
+    if (link.kind === 'url') { return httpsUrl(href); }
+    if (link.kind === 'phone') { return /^tel:\+?[0-9]{2,16}$/.test(href) ? href : ''; }
+    if (link.kind === 'email') {
+      return /^mailto:[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(href) ? href : '';
+    }
+    return '';
+  }
+  function linkTo(href, label, external) {
+    var a = el('a', null, label);
+    a.href = href;
+    if (external) { a.rel = 'noopener noreferrer'; a.target = '_blank'; }
+    return a;
+  }
+  function renderLinks(links) {
+    var list = el('ul', 'links');
+    list.setAttribute('aria-label', 'Contacts and links');
+    (Array.isArray(links) ? links : []).forEach(function (link) {
+      var href = contactHref(link);
+      if (!href) { return; }
+      var li = el('li');
+      var text = String(link.label || '') + ': ';
+      li.appendChild(document.createTextNode(text));
+      var shown = href.replace(/^(tel|mailto):/, '');
+      li.appendChild(linkTo(href, shown, link.kind === 'url'));
+      list.appendChild(li);
+    });
+    return list.childNodes.length ? list : null;
+  }
+  function renderDownload(download) {
+    if (!download || typeof download !== 'object') { return null; }
+    var pdf = safeUrl(download.pdf);
+    var page = safeUrl(download.page);
+    if (!pdf || !page) { return null; }
+    var box = el('div', 'download');
+    var a = linkTo(pdf, 'Download the PDF', true);
+    a.setAttribute('download', 'cyber-security-plan.pdf');
+    box.appendChild(a);
+    box.appendChild(linkTo(page, 'Open the printable page', true));
+    return box;
+  }
+
   function icon(path) {
     var ns = 'http://www.w3.org/2000/svg';
     var svg = document.createElementNS(ns, 'svg');
@@ -110,14 +162,15 @@
   var THUMB_UP = 'M2 10h4v11H2zM8 21h9.2a2 2 0 0 0 2-1.6l1.6-7.5A2 2 0 0 0 18.8 9.5H14l.8-4.2A2 2 0 0 0 ' +
     '12.9 3L8 9.3z';
 
-  // Text with http(s) links made clickable; everything else stays a text node.
+  // Bot text with https links made clickable; everything else stays a text node.
+  // Visitor text never goes through here: it is always one text node.
   function appendInline(parent, text) {
-    var pattern = /https?:\/\/[^\s<>"']+/g;
+    var pattern = /https:\/\/[^\s<>"']+/g;
     var last = 0;
     var match;
     while ((match = pattern.exec(text)) !== null) {
       var raw = match[0].replace(/[.,;:!?)\]]+$/, '');
-      var href = safeUrl(raw);
+      var href = httpsUrl(raw);
       if (!href || raw.length === 0) { continue; }
       parent.appendChild(document.createTextNode(text.slice(last, match.index)));
       var a = el('a', null, raw);
@@ -201,9 +254,9 @@
     '.plan{list-style:none;margin:8px 0 0;padding:0;display:flex;flex-direction:column;gap:8px}',
     '.plan li{background:#fff;border:1px solid #b1b4b6;border-radius:6px;padding:8px}',
     '.plan .item{display:flex;gap:8px;align-items:flex-start}',
-    '.plan .box{flex:none;width:22px;height:22px;border:2px solid #0b0c0c;border-radius:3px;' +
-      'display:flex;align-items:center;justify-content:center;font-weight:700;margin-top:2px}',
-    '.plan .done .box{background:#00703c;border-color:#00703c;color:#fff}',
+    '.plan .box{flex:none;width:24px;height:24px;margin:2px 0 0;accent-color:#00703c;cursor:pointer}',
+    '.plan .step-title{display:block;font-weight:700;cursor:pointer}',
+    '.plan .detail{font-size:14px;margin-top:2px}',
     '.plan .status{display:block;font-size:14px;font-weight:700;color:#00703c}',
     '.plan .step-buttons{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}',
     '.feedback{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:8px;font-size:14px}',
@@ -232,6 +285,39 @@
     '.head .clear{border:0;background:none;color:#fff;min-height:36px}',
     '@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;' +
       'border-radius:0;border-width:0}.launcher{right:12px;bottom:12px}}',
+    // Plan, links and shortcuts (issue: keep and act on the plan).
+    '.quick{display:flex;flex-wrap:wrap;gap:6px;margin-bottom:6px}',
+    '.quick button{background:#fff;border:2px solid #1d70b8;color:#1d70b8;border-radius:16px;' +
+      'padding:2px 12px;min-height:32px;font-size:15px}',
+    '.quick .urgent{border-color:#d4351c;color:#d4351c;font-weight:700}',
+    '.quick button[aria-expanded=true]{background:#1d70b8;color:#fff}',
+    '.myplan{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px}',
+    '.myplan h3{margin:0;font-size:18px}',
+    '.myplan p{margin:0}',
+    '.myplan-actions{display:flex;flex-wrap:wrap;gap:6px}',
+    '.myplan button{background:#fff;color:#1d70b8;border:2px solid #1d70b8;border-radius:16px;' +
+      'padding:4px 12px;min-height:36px;text-align:left}',
+    '.links{margin:8px 0 0;padding-left:20px}',
+    '.links li{margin-bottom:4px}',
+    '.download{display:flex;flex-wrap:wrap;gap:8px;margin-top:8px}',
+    '.download a{display:inline-block;padding:6px 12px;border:2px solid #1d70b8;border-radius:4px;' +
+      'background:#fff;color:#1d70b8;font-weight:700}',
+    // Short screens (200% zoom, a phone on its side): the panel fills the screen and the
+    // controls shrink, so the conversation keeps at least half the height (WCAG 1.4.10).
+    '@media (max-height:560px),(max-width:480px){.panel{top:0;right:0;bottom:0;left:auto;' +
+      'width:min(100vw,480px);' +
+      'max-width:100vw;height:100%;border-radius:0;border-width:0 0 0 2px}' +
+      '.head{padding:4px 8px}.head h2{font-size:16px}.head button{min-height:32px;padding:2px 8px}' +
+      'form{padding:4px 8px}label{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}' +
+      'textarea{min-height:40px;max-height:64px;padding:6px}.send{min-height:40px;padding:6px 10px}' +
+      '.count{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}' +
+      '.count.over{position:static;width:auto;height:auto;clip:auto}.quick{margin-bottom:4px}' +
+      '.body{padding:8px}}',
+    // Very short screens (400% zoom): the whole panel scrolls as one page instead.
+    '@media (max-height:300px){.panel{display:block;overflow-y:auto}.body,.myplan{overflow:visible;' +
+      'min-height:60vh}}',
+    // A printed page is the host's own: the chat is not part of it.
+    '@media print{:host{display:none!important}}',
     '@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important;' +
       'scroll-behavior:auto!important}.dots{display:none}}'
   ].join('\n');
@@ -260,6 +346,7 @@
   var head = el('div', 'head');
   var heading = el('h2', null, title);
   heading.id = uid + '-title';
+  heading.tabIndex = -1;
   var clearButton = button('Clear my chat', 'clear', askToClear);
   var closeButton = button('Close', 'close', function () { closePanel(); });
   closeButton.setAttribute('aria-label', 'Close chat');
@@ -321,11 +408,119 @@
   form.appendChild(count);
   form.appendChild(countLive);
 
+  var quick = buildQuickControls();
+  form.insertBefore(quick, form.firstChild);
+  var myPlan = buildMyPlan();
   panel.appendChild(head);
+  panel.appendChild(myPlan.section);
   panel.appendChild(body);
   panel.appendChild(form);
   root.appendChild(launcher);
   root.appendChild(panel);
+
+  // ---- always one tap away: urgent help and "My plan" ---------------------------------
+  function buildQuickControls() {
+    var bar = el('div', 'quick');
+    bar.setAttribute('role', 'group');
+    bar.setAttribute('aria-label', 'Shortcuts');
+    var urgent = button('Something has gone wrong', 'urgent', function () {
+      closeMyPlan(false);
+      sendMessage('/report_incident', 'Something has gone wrong');
+    });
+    var planButton = button('My plan', 'myplan-toggle', function () {
+      if (myPlan.section.hidden) { openMyPlan(); } else { closeMyPlan(true); }
+    });
+    planButton.setAttribute('aria-expanded', 'false');
+    planButton.setAttribute('aria-controls', uid + '-myplan');
+    bar.appendChild(urgent);
+    bar.appendChild(planButton);
+    bar.planButton = planButton;
+    return bar;
+  }
+
+  // ---- "My plan": the latest plan as a checklist, reachable at any time -----------------
+  function buildMyPlan() {
+    var section = el('section', 'myplan');
+    section.id = uid + '-myplan';
+    section.hidden = true;
+    section.setAttribute('aria-labelledby', uid + '-myplan-title');
+    var title2 = el('h3', null, 'My plan');
+    title2.id = uid + '-myplan-title';
+    title2.tabIndex = -1;
+    var content = el('div', 'myplan-content');
+    var actions = el('div', 'myplan-actions');
+    actions.appendChild(button('Download or print my plan', 'download-plan', function () {
+      closeMyPlan(false);
+      sendMessage('/download_plan', 'Download my plan');
+    }));
+    actions.appendChild(button('Back to the chat', 'back', function () { closeMyPlan(true); }));
+    section.appendChild(title2);
+    section.appendChild(content);
+    section.appendChild(actions);
+    return { section: section, title: title2, content: content, view: null, source: null };
+  }
+
+  function latestPlanItem() {
+    for (var i = state.items.length - 1; i >= 0; i--) {
+      var c = state.items[i].custom;
+      if (c && Array.isArray(c.plan) && c.plan.length) { return state.items[i]; }
+    }
+    return null;
+  }
+
+  function refreshMyPlan(states) {
+    if (myPlan.section.hidden) { return; }
+    var latest = latestPlanItem();
+    if (latest !== myPlan.source) {
+      myPlan.source = latest;
+      while (myPlan.content.firstChild) { myPlan.content.removeChild(myPlan.content.firstChild); }
+      myPlan.view = { planItems: [] };
+      if (latest) {
+        myPlan.content.appendChild(el('p', null, 'Tick a step when it is done. Your ticks are saved.'));
+        myPlan.content.appendChild(renderPlan(latest, myPlan.view));
+      } else {
+        myPlan.content.appendChild(el('p', null, "You don't have a plan yet."));
+        myPlan.content.appendChild(button('Make my plan', null, function () {
+          closeMyPlan(false);
+          sendMessage('/ask_action_plan', 'What should I do first?');
+        }));
+      }
+    }
+    showStates(myPlan.view && myPlan.view.planItems, states || awaitedStates(stepStates()));
+  }
+
+  function openMyPlan() {
+    myPlan.section.hidden = false;
+    body.hidden = true;
+    quick.planButton.setAttribute('aria-expanded', 'true');
+    myPlan.source = undefined;
+    refreshMyPlan();
+    myPlan.title.focus();
+  }
+  function closeMyPlan(moveFocus) {
+    if (myPlan.section.hidden) { return; }
+    myPlan.section.hidden = true;
+    body.hidden = false;
+    quick.planButton.setAttribute('aria-expanded', 'false');
+    scrollDown();
+    if (moveFocus) { quick.planButton.focus(); }
+  }
+
+  // ---- carrying a conversation on from a plan's private link ----------------------------
+  // The plan page names its conversation in data-continue; this device then carries it on
+  // and asks the assistant for the plan, since its own history is empty.
+  function continueFromPlanLink() {
+    var given = script.getAttribute('data-continue') || '';
+    if (!/^[A-Za-z0-9_-]{8,128}$/.test(given) || state.id === given) { return false; }
+    state = { id: given, items: [], last: Date.now(), open: false };
+    save();
+    return true;
+  }
+
+  // On a touch screen, focusing the message box would open the keyboard over the greeting.
+  function touchScreen() {
+    return !!(window.matchMedia && window.matchMedia('(pointer: coarse)').matches);
+  }
 
   // ---- character count ----------------------------------------------------------
   var lastCountNotice = '';
@@ -351,16 +546,42 @@
   // Each plan step's state, as the assistant confirmed it: planned, done (for good) or dropped.
   function stepStates() {
     var states = {};
+    var committed = {};
     state.items.forEach(function (item) {
       var c = item.custom || {};
       var answer = c.follow_up_answer;
       if (c.commitment && c.commitment.step && states[c.commitment.step] !== 'done') {
         states[c.commitment.step] = 'planned';
+        committed[c.commitment.step] = true;
       }
       if (c.done && c.done.step) { states[c.done.step] = 'done'; }
       if (answer && answer.step && answer.status === 'dropped' && states[answer.step] !== 'done') {
         states[answer.step] = 'dropped';
+        committed[answer.step] = false;
       }
+      progressStates(c, states, committed);
+    });
+    return states;
+  }
+
+  // A tick taken back (custom.undone), and the assistant's own account of every step
+  // (custom.progress), which wins over what this device saw: it may have been changed elsewhere.
+  function progressStates(c, states, committed) {
+    if (c.undone && c.undone.step) { states[c.undone.step] = committed[c.undone.step] ? 'planned' : ''; }
+    if (Array.isArray(c.progress)) {
+      c.progress.forEach(function (p) {
+        if (!p || typeof p.step !== 'string') { return; }
+        var now = { planned: 'planned', done: 'done', dropped: 'dropped' }[p.status] || '';
+        states[p.step] = now;
+        committed[p.step] = now === 'planned';
+      });
+    }
+  }
+
+  // Ticks sent but not yet answered show as the visitor left them.
+  function awaitedStates(states) {
+    pending.forEach(function (item) {
+      if (item.step && item.want) { states[item.step] = item.want === 'done' ? 'done' : ''; }
     });
     return states;
   }
@@ -374,41 +595,68 @@
     return { item: item, node: node, note: note };
   }
 
+  function planLines(item) {
+    return String(item.text || '').split('\n').filter(function (l) { return /^\s*\d+[.)]\s+/.test(l); });
+  }
+
+  var checkCount = 0;
   function renderPlan(item, view) {
+    var entries = item.custom.plan;
+    var lines = planLines(item);
+    var details = {};
+    (Array.isArray(item.custom.steps) ? item.custom.steps : []).forEach(function (st) {
+      if (st && typeof st.id === 'string') { details[st.id] = st; }
+    });
     var list = el('ol', 'plan');
     list.setAttribute('aria-label', 'Your action plan');
-    var lines = String(item.text || '').split('\n').filter(function (l) { return /^\s*\d+[.)]\s+/.test(l); });
     view.planItems = [];
-    item.custom.plan.forEach(function (entry, index) {
+    entries.forEach(function (entry, index) {
       if (!entry || typeof entry.step !== 'string') { return; }
       var name = String(entry.title || entry.step);
       var li = el('li');
       var row2 = el('div', 'item');
-      var box = el('span', 'box');
-      box.setAttribute('aria-hidden', 'true');
+      var box = el('input', 'box');
+      box.type = 'checkbox';
+      box.id = uid + '-step-' + (++checkCount);
       var textBox = el('div');
-      var line = lines.length === item.custom.plan.length
-        ? lines[index].replace(/^\s*\d+[.)]\s+/, '') : name;
-      appendInline(textBox, line);
+      var title = el('label', 'step-title', name);
+      title.htmlFor = box.id;
+      textBox.appendChild(title);
+      var line = lines.length === entries.length ? lines[index].replace(/^\s*\d+[.)]\s+/, '') : '';
+      if (line && line.indexOf(name) === 0) { line = line.slice(name.length).replace(/^[.\s]+/, ''); }
+      if (line) {
+        var more = el('div', 'detail');
+        appendInline(more, line);
+        textBox.appendChild(more);
+      }
+      var sources = details[entry.step] && Array.isArray(details[entry.step].sources)
+        ? details[entry.step].sources : [];
+      var source = sources.map(httpsUrl).filter(Boolean)[0];
+      if (source) {
+        var src = el('div', 'detail');
+        src.appendChild(document.createTextNode('Source: '));
+        src.appendChild(linkTo(source, new URL(source).hostname.replace(/^www\./, ''), true));
+        textBox.appendChild(src);
+      }
       var status = el('span', 'status');
       textBox.appendChild(status);
       row2.appendChild(box);
       row2.appendChild(textBox);
+      box.addEventListener('change', function () {
+        var want = box.checked ? 'done' : 'undone';
+        sendMessage(payload(box.checked ? 'report_done' : 'undo_done', entry.step),
+          (box.checked ? 'Done: ' : 'Not done yet: ') + name, { step: entry.step, want: want, keepFocus: true });
+      });
       var stepButtons = el('div', 'step-buttons');
       var commit = button("I'll do this", null, function () {
         sendMessage(payload('commit_step', entry.step), "I'll do this: " + name);
       });
       commit.setAttribute('aria-label', "I'll do this: " + name);
-      var done = button('Done', null, function () {
-        sendMessage(payload('report_done', entry.step), 'Done: ' + name);
-      });
-      done.setAttribute('aria-label', 'Done: ' + name);
       stepButtons.appendChild(commit);
-      stepButtons.appendChild(done);
       li.appendChild(row2);
       li.appendChild(stepButtons);
       list.appendChild(li);
-      view.planItems.push({ step: entry.step, li: li, box: box, status: status, commit: commit, done: done });
+      view.planItems.push({ step: entry.step, li: li, box: box, status: status, commit: commit });
     });
     return list;
   }
@@ -444,12 +692,38 @@
       node.appendChild(group);
       view.choices = group;
     }
-    if (custom.topic && item.text) {
+    if (Array.isArray(custom.links)) {
+      var links = renderLinks(custom.links);
+      if (links) { node.appendChild(links); }
+    }
+    var download = renderDownload(custom.download);
+    if (download) { node.appendChild(download); }
+    if (wantsFeedback(item, custom)) {
       var fb = el('div', 'feedback');
       view.feedback = fb;
       node.appendChild(fb);
     }
     return view;
+  }
+
+  // "Was this helpful?" goes under the last message of a guidance reply (after an incident's
+  // reporting routes), and never where a question with its own buttons follows.
+  function wantsFeedback(item, custom) {
+    if (item.feedbackHere !== undefined) { return item.feedbackHere && !!item.text; }
+    return !!(custom.topic && item.text);
+  }
+  function placeFeedback(batch) {
+    var topicAt = -1;
+    batch.forEach(function (it, i) { if (it.custom && it.custom.topic && it.text) { topicAt = i; } });
+    batch.forEach(function (it) { it.feedbackHere = false; });
+    if (topicAt < 0) { return; }
+    var later = batch.slice(topicAt + 1);
+    if (later.some(function (it) { return it.buttons.length; })) { return; }
+    var host = batch[topicAt];
+    if (batch[topicAt].custom.incident) {
+      later.forEach(function (it) { if (it.text) { host = it; } });
+    }
+    host.feedbackHere = true;
   }
 
   function renderFeedback(view, active) {
@@ -479,32 +753,39 @@
     }
   }
 
+  function showStates(planItems, states) {
+    (planItems || []).forEach(function (p) {
+      var now = states[p.step] || '';
+      p.li.className = now === 'done' ? 'done' : '';
+      p.box.checked = now === 'done';
+      p.status.textContent = { done: 'Done', planned: "You've planned to do this",
+        dropped: 'Taken off your list' }[now] || '';
+      p.commit.disabled = now === 'planned' || now === 'done';
+    });
+  }
+
   function refresh() {
-    var states = stepStates();
+    var states = awaitedStates(stepStates());
     var lastUser = -1;
     var lastTopic = -1;
+    var lastQuestion = -1;
     views.forEach(function (view, i) {
       if (view.item.from === 'user') { lastUser = i; }
       if (view.feedback) { lastTopic = i; }
+      if (view.choices && !view.feedback) { lastQuestion = i; }
     });
     views.forEach(function (view, i) {
       if (view.choices) { view.choices.hidden = i < lastUser; }
-      // Feedback counts towards the latest guidance reply, so only that one asks for it.
-      renderFeedback(view, i === lastTopic);
-      (view.planItems || []).forEach(function (p) {
-        var now = states[p.step] || '';
-        p.li.className = now === 'done' ? 'done' : '';
-        p.box.textContent = now === 'done' ? '\u2713' : '';
-        p.status.textContent = { done: 'Done', planned: "You've planned to do this",
-          dropped: 'Taken off your list' }[now] || '';
-        p.commit.disabled = now === 'planned' || now === 'done';
-        p.done.disabled = now === 'done';
-      });
+      // Feedback counts towards the latest guidance reply, so only that one asks for it,
+      // and not once a question with its own buttons has come after it.
+      renderFeedback(view, i === lastTopic && lastQuestion < i);
+      showStates(view.planItems, states);
       if (view.note) {
         var waiting = view.item.status === 'failed' || (view.item.status !== 'sent' && alerts.firstChild);
         view.note.textContent = waiting ? 'Not sent yet' : '';
       }
     });
+    refreshMyPlan(states);
   }
 
   function show(item) {
@@ -515,6 +796,8 @@
 
   function scrollDown() {
     body.scrollTop = body.scrollHeight;
+    // On very short screens the whole panel scrolls; otherwise it must stay where it is.
+    if (window.getComputedStyle(panel).overflowY === 'auto') { panel.scrollTop = panel.scrollHeight; }
   }
 
   function renderAll() {
@@ -541,6 +824,7 @@
         'Ask me a question in your own words, or ask for an action plan.',
       buttons: [
         { title: 'What should I do first?', payload: '/ask_action_plan' },
+        { title: 'Something has gone wrong', payload: '/report_incident' },
         { title: 'What can you help with?', payload: '/ask_capabilities' }
       ]
     };
@@ -611,9 +895,11 @@
       if (!text && !buttons.length && !custom) { return; }
       batch.push({ from: 'bot', text: text, buttons: buttons, custom: custom });
     });
+    placeFeedback(batch);
     var first = null;
     batch.forEach(function (item) {
-      var visible = item.text || item.buttons.length || (item.custom && Array.isArray(item.custom.plan));
+      var visible = item.text || item.buttons.length || (item.custom && Array.isArray(item.custom.plan)) ||
+        (item.custom && (item.custom.links || item.custom.download));
       if (!visible) { item.hiddenItem = true; }
       state.items.push(item);
       if (visible) {
@@ -666,17 +952,19 @@
   }
 
   // Buttons that send may disappear or be disabled once used, so focus goes to the message box.
-  function sendMessage(message, shown) {
-    input.focus();
+  function sendMessage(message, shown, options) {
+    var opts = options || {};
+    if (!opts.keepFocus) { input.focus(); }
     ensureVisitor();
     var item = { from: 'user', text: shown, status: 'pending', at: Date.now() };
+    if (opts.step) { item.step = opts.step; item.want = opts.want; }
     if (message !== shown) { item.payload = message; }
     state.items.push(item);
     save();
     show(item);
     pending.push(item);
     refresh();
-    scrollDown();
+    if (!opts.keepFocus) { scrollDown(); }
     if (!alerts.firstChild) { pump(); }
   }
 
@@ -748,7 +1036,9 @@
     state.open = true;
     save();
     scrollDown();
-    if (moveFocus) { input.focus(); }
+    if (moveFocus) {
+      if (touchScreen()) { heading.focus(); } else { input.focus(); }
+    }
     startSessionIfReturning();
   }
   function closePanel() {
@@ -764,9 +1054,11 @@
   });
 
   function start() {
+    var continued = continueFromPlanLink();
     document.body.appendChild(host);
     renderAll();
     if (state.open) { openPanel(false); }
+    if (continued) { sendMessage('/show_plan', 'Show my plan', { keepFocus: true }); }
   }
   if (document.body) { start(); } else { document.addEventListener('DOMContentLoaded', start); }
 }());

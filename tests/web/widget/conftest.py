@@ -16,8 +16,11 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from bot.paths import PROJECT_ROOT
+from tests.smtp import SmtpServer, smtp_server  # noqa: F401 - a fixture the stack uses
 from tests.stack import Stack, free_port, start_stack, stop_stack
 
+#: The key the stack encrypts reminder addresses with (a throwaway Fernet key).
+PLAN_EMAIL_KEY = "m1H0yJfNqD5w6Xq8n3bq0W5Yv7mR2kQZpT4uLx9cE_0="
 AXE = PROJECT_ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 REPLY_SECONDS = 60_000  # ms; the machine may be busy
 
@@ -64,11 +67,13 @@ def other_site() -> Iterator[OtherSite]:
 
 
 @pytest.fixture(scope="session")
-def widget_stack(other_site: OtherSite) -> Iterator[Stack]:
+def widget_stack(other_site: OtherSite, smtp_server: SmtpServer) -> Iterator[Stack]:  # noqa: F811
     ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
     # As `make run` allows: the web process by name and by address, and here the other site too.
     origins = f"http://localhost:{ports['web']} http://127.0.0.1:{ports['web']} {other_site.origin}"
-    running = start_stack({"BOT_ALLOWED_ORIGINS": origins}, name="widget-stack", ports=ports)
+    # Plan emails go to a real SMTP server on loopback (tests/smtp.py).
+    running = start_stack({"BOT_ALLOWED_ORIGINS": origins, "SMTP_URL": smtp_server.url,
+                           "PLAN_EMAIL_KEY": PLAN_EMAIL_KEY}, name="widget-stack", ports=ports)
     yield running
     stop_stack(running.process)
 

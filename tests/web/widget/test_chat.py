@@ -138,10 +138,11 @@ def test_plan_checklist_commitment_reload_and_follow_up(widget_stack, page):
     assert wait_for_rows(widget_stack, "select status from commitments where visitor_key = ? and action = ? "
                          "and status = 'dropped'", (key, action)) == [("dropped",)]
 
-    # "Done" in the checklist is recorded as done.
-    done_button = checklist.get_by_role("button", name=f"Done: {title}")
-    done = click_and_wait(page, done_button)
+    # Ticking the step's box in the checklist is recorded as done.
+    box = checklist.get_by_role("checkbox", name=re.compile(re.escape(title), re.IGNORECASE))
+    done = click_and_wait(page, box)
     expect(done).to_contain_text("Well done")
+    expect(box).to_be_checked()
     expect(checklist.get_by_role("listitem").first).to_contain_text("Done")
     rows = wait_for_rows(widget_stack,
                          "select status from commitments where visitor_key = ? and action = ? "
