@@ -39,7 +39,10 @@ def routes_for(
     for route in kb.reporting:
         if wanted is not None and route.id not in wanted:
             continue
-        if route.when == "personal_data" and profile.personal_data is False:
+        # An owner who said "no personal data" still gets the ICO route when the incident
+        # itself is about personal data: the incident shows the profile was wrong.
+        about_personal_data = incident is not None and incident.topic == "personal_data"
+        if route.when == "personal_data" and profile.personal_data is False and not about_personal_data:
             continue
         if profile.nation is not None:
             if profile.nation in route.nations:

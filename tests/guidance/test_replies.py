@@ -71,6 +71,12 @@ def test_ico_route_depends_on_personal_data():
     assert "72 hours" not in "\n".join(m.text or "" for m in without.messages)
 
 
+def test_a_personal_data_breach_gets_the_ico_route_even_after_no_personal_data():
+    stolen = replies.incident_reply(KB, "our customer database has been stolen",
+                                    BusinessProfile(personal_data=False))
+    assert "72 hours" in "\n".join(m.text or "" for m in stolen.messages)
+
+
 def test_urgent_steps_come_before_reporting():
     reply = replies.incident_reply(KB, "ransom note on screen", BusinessProfile())
     assert reply.messages[0].custom and reply.messages[0].custom["topic"] == "ransomware"
