@@ -2,7 +2,9 @@
 
     python -m bench.dashboard_speed [--write BENCHMARKS.md] [--check] [--turns N] [--runs N]
 
-Target: every page under 500 ms of server time at 1M turns.
+Targets at 1M turns: every page's median server time under 500 ms, and the 95th
+percentile under 300 ms for the overview (with the previous-period comparison), the
+population ratios (Segments), the incidents view and the unanswered groups (issue 20).
 
 Data is the metric-scale data set of ``bench.metrics_scale`` (``bot.analytics.demo_data``,
 seed 1, 26 weeks ending 2025-06-29), in the same file ``build/bench-metrics/turns-<N>.db``,
@@ -12,7 +14,7 @@ a throwaway admin account, starts the real web process (``bot web``) on a free p
 signs in through the form and requests every page, for the two scenarios of
 ``bench.metrics_scale``. Server time is the ``Server-Timing`` header the dashboard adds
 (request in to response out: queries and template rendering); client time adds HTTP on
-loopback. Medians and maxima of ``--runs`` requests after one warm-up each.
+loopback. Medians and 95th percentiles of ``--runs`` requests after one warm-up each.
 """
 
 from __future__ import annotations
@@ -40,15 +42,19 @@ from bot.web.staff import accounts
 
 START, END = "<!-- dashboard:start -->", "<!-- dashboard:end -->"
 LIMIT_MS = 500.0
+P95_LIMIT_MS = 300.0
 TURNS = 1_000_000
 USER, PASSWORD = "bench.admin", "bench password only for this run"  # noqa: S105 - throwaway account
 BIN = Path(sys.executable).parent
 #: Pages (path, label); ``{conversation}`` is filled with a conversation in the range.
 PAGES = (
     ("/staff/", "Overview"),
-    ("/staff/segments", "Segments"),
-    ("/staff/topics", "Topics and actions"),
+    ("/staff/?interval=month", "Overview, monthly trend"),
+    ("/staff/segments", "Segments and population ratios"),
+    ("/staff/topics", "Topics and steps"),
+    ("/staff/incidents", "Incidents"),
     ("/staff/unanswered", "Unanswered (page 1)"),
+    ("/staff/unanswered?view=training", "Unanswered, training examples"),
     ("/staff/unanswered?page=5", "Unanswered (page 5)"),
     ("/staff/conversations", "Conversations (page 1)"),
     ("/staff/conversations?page=100", "Conversations (page 100)"),
@@ -58,9 +64,13 @@ PAGES = (
     ("/staff/admin/retention", "Retention"),
     ("/staff/admin/audit", "Audit log"),
 )
-#: CSV downloads are not pages, but are timed too for information.
-DOWNLOADS = (("/staff/export/funnel.csv", "funnel.csv"), ("/staff/export/actions.csv", "actions.csv"),
-             ("/staff/export/unanswered.csv", "unanswered.csv"))
+#: Pages held to the 95th-percentile target.
+P95_PAGES = frozenset({"Overview", "Overview, monthly trend", "Segments and population ratios", "Incidents",
+                       "Unanswered (page 1)"})
+#: Downloads are not pages, but are timed too for information.
+DOWNLOADS = (("/staff/export/funnel.csv", "funnel.csv"), ("/staff/export/steps.csv", "steps.csv"),
+             ("/staff/export/unanswered.csv", "unanswered.csv"),
+             ("/staff/export/headline.xlsx", "headline.xlsx"))
 
 
 @dataclass
@@ -76,6 +86,13 @@ class Timing:
     @property
     def client(self) -> float:
         return statistics.median(self.client_ms)
+
+    @property
+    def p95(self) -> float:
+        """95th percentile of the server times (inclusive: never above the slowest)."""
+        if len(self.server_ms) < 2:
+            return max(self.server_ms)
+        return statistics.quantiles(self.server_ms, n=20, method="inclusive")[-1]
 
 
 def prepare(turns: int) -> tuple[Path, str]:
@@ -133,7 +150,7 @@ def timed(session: requests.Session, url: str, label: str, runs: int) -> Timing:
 
 
 def query(filters: Filters) -> str:
-    values = {"from": filters.start.isoformat(), "to": filters.end.isoformat()}
+    values = {"period": "custom", "from": filters.start.isoformat(), "to": filters.end.isoformat()}
     values.update({d: v for d in ("size", "sector", "nation") if (v := filters.segment(d)) is not None})
     return urlencode(values)
 
@@ -165,8 +182,9 @@ def markdown(results: dict[str, list[Timing]], turns: int, database: str, prepar
         f"{prepared}). "
         "The real web process (`bot web`, one worker) served each page to a signed-in admin; server time is "
         "the dashboard's `Server-Timing` (request in to response out: queries and template), client time "
-        f"adds HTTP on loopback. Median of {runs} requests after one warm-up, in milliseconds (maximum in "
-        f"brackets). Load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start. "
+        f"adds HTTP on loopback. Median of {runs} requests after one warm-up, in milliseconds (95th "
+        f"percentile in brackets). Every page also sets its figures beside the previous equal period. "
+        f"Load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start. "
         + report_file.machine_load_note(load[0], os.cpu_count()), "",
         "Scenarios: " + "; ".join(f"*{n}*: {f.start} to {f.end}" + "".join(
             f", {d} {v}" for d in ("size", "sector", "nation") if (v := f.segment(d)) is not None)
@@ -179,10 +197,13 @@ def markdown(results: dict[str, list[Timing]], turns: int, database: str, prepar
         cells = []
         for name in names:
             timing = results[name][index]
-            cells.append(f"{timing.server:.0f} ({max(timing.server_ms):.0f}) | {timing.client:.0f}")
+            cells.append(f"{timing.server:.0f} ({timing.p95:.0f}) | {timing.client:.0f}")
         target = f"< {LIMIT_MS:.0f} ms" if label in labels else "download, no target"
+        if label in P95_PAGES:
+            target += f", p95 <= {P95_LIMIT_MS:.0f} ms"
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {target} |")
-    lines += ["", "Target (every page's median server time under 500 ms): "
+    lines += ["", "Targets (every page's median server time under 500 ms; the 95th percentile at most "
+              "300 ms for the overview, population ratios, incidents and unanswered groups): "
               + ("met." if not failures else "missed: " + "; ".join(failures) + "."), END]
     return "\n".join(lines)
 
@@ -193,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", type=Path, help="update this markdown file's dashboard section")
     parser.add_argument("--check", action="store_true", help="exit 1 when a page misses the target")
     parser.add_argument("--turns", type=int, default=TURNS, help="size of the data set (default 1,000,000)")
-    parser.add_argument("--runs", type=int, default=5, help="timed requests per page (median)")
+    parser.add_argument("--runs", type=int, default=20, help="timed requests per page (median, p95)")
     args = parser.parse_args(argv)
     load = os.getloadavg()
     path, prepared = prepare(args.turns)
@@ -206,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     pages = {label for _, label in PAGES}
     failures = [f"{timing.label} ({name}) {timing.server:.0f} ms" for name, rows in results.items()
                 for timing in rows if timing.label in pages and timing.server >= LIMIT_MS]
+    failures += [f"{timing.label} ({name}) p95 {timing.p95:.0f} ms" for name, rows in results.items()
+                 for timing in rows if timing.label in P95_PAGES and timing.p95 > P95_LIMIT_MS]
     section = markdown(results, args.turns, database, prepared, args.runs, load, failures)
     print(section)
     if args.write:

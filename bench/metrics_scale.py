@@ -48,7 +48,7 @@ from sqlalchemy.engine import Engine
 from bench import report_file
 from bot.analytics import demo_data, metrics
 from bot.analytics.filters import BREAKDOWNS, Filters
-from bot.analytics.refresh import refresh_rollups
+from bot.analytics.rollups.refresh import refresh_rollups
 from bot.paths import PROJECT_ROOT
 from bot.storage.database import create_engine, describe, upgrade
 from bot.storage.models import Base, IngestState
@@ -64,8 +64,8 @@ SEED, WEEKS, DATA_END = 1, 26, dt.date(2025, 6, 29)
 SIZES = (10_000, 1_000_000)
 #: Code whose change makes a stored database or its rollups stale.
 DATA_CODE = ("bot/analytics/demo_data.py",)
-ROLLUP_CODE = ("bot/analytics/facts.py", "bot/analytics/refresh.py", "bot/analytics/maintain.py",
-               "bot/storage/rollups.py")
+ROLLUP_CODE = ("bot/analytics/rollups/measures.py", "bot/analytics/rollups/refresh.py",
+               "bot/analytics/rollups/maintain.py", "bot/storage/rollups.py")
 
 
 def _fingerprint(paths: tuple[str, ...]) -> str:

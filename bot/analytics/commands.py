@@ -109,7 +109,7 @@ def report(
 ) -> None:
     """Uptake metrics for a date range: reach, plans, commitments, done, helpfulness, gaps."""
     from bot.analytics.metrics import full_report
-    from bot.analytics.refresh import refresh_rollups
+    from bot.analytics.rollups.refresh import refresh_rollups
 
     if output_format not in FORMATS:
         raise typer.BadParameter(f"unknown format {output_format!r}; allowed: {', '.join(FORMATS)}",
@@ -146,8 +146,9 @@ def export(
             if output is None:
                 count = export_turns(connection, filters, sys.stdout)
             else:
+                # A file is for people: the byte-order mark makes Excel read it as UTF-8.
                 with Path(output).open("w", encoding="utf-8", newline="") as handle:
-                    count = export_turns(connection, filters, handle)
+                    count = export_turns(connection, filters, handle, bom=True)
     finally:
         engine.dispose()
     if output is not None:

@@ -1,11 +1,12 @@
-"""Figures the staff dashboard needs beyond ``bot report``: funnel, trend, actions, lists.
+"""Figures the staff dashboard needs beyond ``bot report``: funnel, trend, steps, lists.
 
 Headline figures, segments, topics and helpfulness come from bot/analytics/metrics.py
 (rollups). This module adds what the pages need on top, each a bounded query:
 
 * the uptake funnel, in visitors, over conversations started in the range;
-* the weekly trend, from the metrics' week breakdown;
-* per action, how often it was offered, committed to and reported done;
+* the trend per week or calendar month, each interval marked whole or partial;
+* every headline figure beside the previous equal period, with the change;
+* per guidance step, how often it was offered, committed to and reported done;
 * a page of the conversation list, and one conversation's redacted transcript.
 
 Definitions are in docs/metrics.md ("Dashboard figures"). Every text leaves redacted
@@ -14,7 +15,8 @@ Definitions are in docs/metrics.md ("Dashboard figures"). Every text leaves reda
 
 from __future__ import annotations
 
-from datetime import timedelta
+from bisect import bisect_right
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -22,19 +24,34 @@ import sqlalchemy as sa
 
 from bot.analytics import metrics
 from bot.analytics.filters import DIMENSIONS, SEGMENT_VALUES, Filters
-from bot.analytics.periods import day_start
-from bot.analytics.refresh import Connectable, as_connection
+from bot.analytics.payloads import shown
+from bot.analytics.report_periods import Interval, buckets, change
+from bot.analytics.rollups.periods import day_start
+from bot.analytics.rollups.refresh import Connectable, as_connection
 from bot.guidance.knowledge import default_knowledge_base
 from bot.privacy.redaction import redact
-from bot.storage.models import Commitment, Conversation, Feedback, PlanItem, Turn
+from bot.storage.models import (
+    CheckRun,
+    Commitment,
+    Conversation,
+    Feedback,
+    IncidentReply,
+    StoredPlanStep,
+    Turn,
+)
 from bot.storage.rollups import UNKNOWN
 
 CONVERSATIONS: sa.Table = Conversation.__table__
 TURNS: sa.Table = Turn.__table__
-PLAN_ITEMS: sa.Table = PlanItem.__table__
+PLAN_ITEMS: sa.Table = StoredPlanStep.__table__
 COMMITMENTS: sa.Table = Commitment.__table__
 FEEDBACK: sa.Table = Feedback.__table__
+CHECK_RUNS: sa.Table = CheckRun.__table__
+INCIDENTS: sa.Table = IncidentReply.__table__
 FUNNEL_STEPS = ("visited", "asked", "profiled", "got a plan", "committed", "reported done")
+#: Headline figures that are shares (their change is in percentage points, not per cent).
+RATES = frozenset({"plan_rate", "uptake_rate", "helpfulness"})
+TREND_SERIES = ("visitors", "conversations", "plans_delivered", "commitments", "reported_done")
 #: Longest transcript shown (a conversation is rarely more than a few dozen turns).
 TRANSCRIPT_TURNS = 500
 
@@ -116,6 +133,22 @@ def funnel(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
             for step, n in zip(FUNNEL_STEPS, counts, strict=True)]
 
 
+def compared(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each headline figure beside its value in the previous period, with the change.
+
+    Rates change in percentage points (``change``); ``percent`` is the relative change
+    of a count (None when the previous value is 0 or unknown, or for a rate).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for key, value in current.items():
+        before = previous.get(key)
+        row = {"value": value, **change(value, before)}
+        if key in RATES:
+            row["percent"] = None
+        out[key] = row
+    return out
+
+
 def weekly_trend(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
     """Per ISO week in the range: visitors, conversations, plans, commitments and done."""
     reach = metrics.reach(conn, filters, "week")
@@ -126,6 +159,40 @@ def weekly_trend(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
              "plans_delivered": plans[week]["conversations_with_plan"],
              "commitments": uptake[week]["commitments_made"], "reported_done": uptake[week]["done"]}
             for week in reach]
+
+
+def _totals(conn: Connectable, filters: Filters) -> dict[str, Any]:
+    reach = metrics.reach(conn, filters)[metrics.TOTAL]
+    plans = metrics.plans_delivered(conn, filters)[metrics.TOTAL]
+    uptake = metrics.uptake(conn, filters)[metrics.TOTAL]
+    return {"visitors": reach["unique_visitors"], "conversations": reach["conversations"],
+            "plans_delivered": plans["conversations_with_plan"], "commitments": uptake["commitments_made"],
+            "reported_done": uptake["done"]}
+
+
+def trend(conn: Connectable, filters: Filters, interval: Interval, today: date,
+          range_end: date | None = None) -> list[dict[str, Any]]:
+    """Per week or calendar month of the range: the trend's figures and whether it is whole.
+
+    An interval that is not over yet, or that the range cuts, is marked ``partial`` with
+    a note ("unfinished: 3 of 7 days so far"), so the chart can show it without a fall.
+    """
+    parts = buckets(filters.start, filters.end, interval, today, range_end)
+    if interval == "week":
+        figures = {row["week"]: row for row in weekly_trend(conn, filters)}
+    else:
+        figures = {}
+        for part in parts:
+            within = Filters(part.first, part.last, size=filters.size, sector=filters.sector,
+                             nation=filters.nation)
+            figures[part.first.isoformat()] = _totals(conn, within)
+    rows: list[dict[str, Any]] = []
+    for part in parts:
+        found = figures.get(part.first.isoformat() if interval == "month" else part.label, {})
+        rows.append({"period": part.label, "first_day": part.first, "last_day": part.last,
+                     "partial": part.partial, "note": part.note,
+                     **{key: found.get(key, 0) for key in TREND_SERIES}})
+    return rows
 
 
 # ---- segments ---------------------------------------------------------------------------
@@ -148,7 +215,7 @@ def segments(conn: Connectable, filters: Filters, by: str) -> list[dict[str, Any
             for group in reach]
 
 
-# ---- topics and actions -----------------------------------------------------------------
+# ---- topics and steps -------------------------------------------------------------------
 
 
 def topics(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
@@ -167,33 +234,33 @@ def topics(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
     return rows
 
 
-def _action_titles() -> dict[str, str]:
-    return {action.id: action.title for action in default_knowledge_base().all_steps()}
+def _step_titles() -> dict[str, str]:
+    return {step.id: step.title for step in default_knowledge_base().all_steps()}
 
 
-def actions(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
-    """Per action: plan items offering it (by ``at``), commitments made (by ``committed_at``)
+def steps(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
+    """Per guidance step: plan items offering it (by ``at``), commitments made (by ``committed_at``)
     and how many of those are now reported done."""
     p, m = PLAN_ITEMS, COMMITMENTS
     connection = as_connection(conn)
-    offered = dict(((row.topic, row.action), int(row.n)) for row in connection.execute(
-        sa.select(p.c.topic, p.c.action, sa.func.count().label("n"))
-        .where(*in_range(p, "at", filters)).group_by(p.c.topic, p.c.action)))
+    offered = dict(((row.topic, row.step), int(row.n)) for row in connection.execute(
+        sa.select(p.c.topic, p.c.step, sa.func.count().label("n"))
+        .where(*in_range(p, "at", filters)).group_by(p.c.topic, p.c.step)))
     made: dict[tuple[str, str], tuple[int, int]] = {}
     for row in connection.execute(
-            sa.select(m.c.topic, m.c.action, sa.func.count().label("n"),
+            sa.select(m.c.topic, m.c.step, sa.func.count().label("n"),
                       sa.func.sum(sa.case((m.c.status == "done", 1), else_=0)).label("done"))
-            .where(*in_range(m, "committed_at", filters)).group_by(m.c.topic, m.c.action)):
-        made[(row.topic, row.action)] = (int(row.n), int(row.done or 0))
-    titles = _action_titles()
+            .where(*in_range(m, "committed_at", filters)).group_by(m.c.topic, m.c.step)):
+        made[(row.topic, row.step)] = (int(row.n), int(row.done or 0))
+    titles = _step_titles()
     rows: list[dict[str, Any]] = []
-    for topic, action in sorted(set(offered) | set(made)):
-        committed, done = made.get((topic, action), (0, 0))
-        rows.append({"action": action, "title": titles.get(action, action), "topic": topic,
-                     "offered": offered.get((topic, action), 0), "committed": committed,
-                     "commit_rate": metrics.rate(committed, offered.get((topic, action), 0)),
+    for topic, step in sorted(set(offered) | set(made)):
+        committed, done = made.get((topic, step), (0, 0))
+        rows.append({"step": step, "title": titles.get(step, step), "topic": topic,
+                     "offered": offered.get((topic, step), 0), "committed": committed,
+                     "commit_rate": metrics.rate(committed, offered.get((topic, step), 0)),
                      "reported_done": done, "done_rate": metrics.rate(done, committed)})
-    rows.sort(key=lambda row: (-row["offered"], -row["committed"], row["action"]))
+    rows.sort(key=lambda row: (-row["offered"], -row["committed"], row["step"]))
     return rows
 
 
@@ -227,7 +294,12 @@ def _conversation_row(row: Any) -> dict[str, Any]:
 def transcript(conn: Connectable, conversation_id: int) -> dict[str, Any] | None:
     """One conversation: its summary, redacted turns, plan and commitments; None if unknown.
 
-    Turns whose text retention has cleared are listed without text.
+    Each turn shows what the business saw: a pressed button's label, not its payload
+    (bot/analytics/payloads.py). After each turn comes the assistant's side as the
+    record holds it: the topics it answered on, the plan it gave, the commitments and
+    done steps it recorded, the checks it ran and, on the urgent path, the incident and
+    the reporting routes it gave. Turns whose text retention has cleared are listed
+    without text.
     """
     c, t, p, m, f = CONVERSATIONS, TURNS, PLAN_ITEMS, COMMITMENTS, FEEDBACK
     connection = as_connection(conn)
@@ -238,23 +310,79 @@ def transcript(conn: Connectable, conversation_id: int) -> dict[str, Any] | None
     if row is None:
         return None
     key = row.conversation_key
-    turns = [{"at": turn.at, "intent": turn.intent or "", "confidence": turn.confidence,
-              "topics": turn.topics or "", "fallback": bool(turn.fallback),
-              "out_of_scope": bool(turn.out_of_scope), "text": redacted(turn.text) if turn.text else None}
-             for turn in connection.execute(
-                 sa.select(t.c.at, t.c.intent, t.c.confidence, t.c.topics, t.c.fallback, t.c.out_of_scope,
-                           t.c.text).where(t.c.conversation_key == key)
-                 .order_by(t.c.at, t.c.id).limit(TRANSCRIPT_TURNS))]
+    topic_titles = {topic_id: topic.title for topic_id, topic in default_knowledge_base().topics.items()}
+    turns = []
+    for turn in connection.execute(
+            sa.select(t.c.at, t.c.intent, t.c.confidence, t.c.topics, t.c.fallback, t.c.out_of_scope,
+                      t.c.text).where(t.c.conversation_key == key)
+            .order_by(t.c.at, t.c.id).limit(TRANSCRIPT_TURNS)):
+        seen = shown(redacted(turn.text)) if turn.text else None
+        topics = [name for name in (turn.topics or "").split(",") if name]
+        turns.append({"at": turn.at, "intent": turn.intent or "", "confidence": turn.confidence,
+                      "topics": turn.topics or "", "fallback": bool(turn.fallback),
+                      "out_of_scope": bool(turn.out_of_scope), "text": seen.text if seen else None,
+                      "button": bool(seen and seen.button),
+                      "answered": [topic_titles.get(name, name.replace("_", " ")) for name in topics],
+                      "replies": []})
     plan = [dict(item._mapping) for item in connection.execute(
-        sa.select(p.c.position, p.c.topic, p.c.action).where(p.c.conversation_key == key)
+        sa.select(p.c.position, p.c.topic, p.c.step, p.c.at).where(p.c.conversation_key == key)
         .order_by(p.c.at, p.c.position))]
     commitments = [dict(item._mapping) for item in connection.execute(
-        sa.select(m.c.action, m.c.topic, m.c.committed_at, m.c.status, m.c.done_at)
+        sa.select(m.c.step, m.c.topic, m.c.committed_at, m.c.status, m.c.done_at)
         .where(m.c.conversation_key == key).order_by(m.c.committed_at))]
     feedback = [dict(item._mapping) for item in connection.execute(
         sa.select(f.c.at, f.c.topic, f.c.helpful).where(f.c.conversation_key == key).order_by(f.c.at))]
-    titles = _action_titles()
+    checks = [dict(item._mapping) for item in connection.execute(
+        sa.select(CHECK_RUNS.c.at, CHECK_RUNS.c.kind, CHECK_RUNS.c.outcome, CHECK_RUNS.c.passes,
+                  CHECK_RUNS.c.warnings, CHECK_RUNS.c.fails)
+        .where(CHECK_RUNS.c.conversation_key == key).order_by(CHECK_RUNS.c.at))]
+    titles = _step_titles()
     for item in (*plan, *commitments):
-        item["title"] = titles.get(item["action"], item["action"])
+        item["title"] = titles.get(item["step"], item["step"])
+    _attach_replies(turns, plan, commitments, checks, incident_replies(connection, key))
     return {"conversation": _conversation_row(row), "turns": turns, "plan": plan,
-            "commitments": commitments, "feedback": feedback}
+            "commitments": commitments, "feedback": feedback, "checks": checks}
+
+
+Rows = list[dict[str, Any]]
+
+
+def _attach_replies(turns: Rows, plan: Rows, commitments: Rows, checks: Rows,
+                    incidents: list[tuple[Any, str]]) -> None:
+    """Put each recorded reply after the business's message it answered (the last one before it)."""
+    events: list[tuple[Any, str]] = []
+    plans: dict[Any, list[str]] = {}
+    for item in plan:
+        plans.setdefault(item["at"], []).append(item["title"])
+    events += [(at, "Gave a plan: " + "; ".join(steps)) for at, steps in plans.items()]
+    events += [(item["committed_at"], f"Recorded a commitment: {item['title']}") for item in commitments]
+    events += [(item["done_at"], f"Recorded as done: {item['title']}")
+               for item in commitments if item["done_at"]]
+    events += [(item["at"], f"Ran the {item['kind'].replace('_', ' ')} check: {item['outcome']}, "
+                            f"{item['passes']} passed, {item['warnings']} warnings, {item['fails']} failed")
+               for item in checks]
+    events += incidents
+    if not turns:
+        return
+    times = [turn["at"] for turn in turns]
+    for at, text in sorted(events, key=lambda event: event[0]):
+        index = max(0, bisect_right(times, at) - 1)
+        turns[index]["replies"].append(text)
+
+
+def incident_replies(conn: Connectable, conversation_key: str) -> list[tuple[Any, str]]:
+    """The urgent-path replies of one conversation: the incident and the routes given."""
+    kb = default_knowledge_base()
+    i = INCIDENTS
+    out: list[tuple[Any, str]] = []
+    for row in as_connection(conn).execute(
+            sa.select(i.c.at, i.c.incident, i.c.routes, i.c.human)
+            .where(i.c.conversation_key == conversation_key).order_by(i.c.at)):
+        found = kb.incidents.get(row.incident)
+        title = found.title if found else row.incident.replace("_", " ")
+        routes = ", ".join(name.replace("_", " ") for name in (row.routes or "").split(",") if name)
+        text = f"Urgent help: {title}." + (f" Reporting routes given: {routes}." if routes else "")
+        if row.human:
+            text += " A human route was asked for or given."
+        out.append((row.at, text))
+    return out

@@ -8,7 +8,7 @@ without running the bot. Proportions follow what a small-business programme expe
   spread with retail, professional services and hospitality largest; England most;
 * about a fifth of conversations come from returning visitors (~20%);
 * ~40% of conversations complete the profile; ~25% get a plan; ~30% of those commit
-  to one to three of its actions; ~35% of commitments are later reported done, some
+  to one to three of its steps; ~35% of commitments are later reported done, some
   ``not_yet`` or ``dropped``, the rest still open;
 * ~6% of turns fall back, ~5% are out of scope; some guidance turns get feedback.
 
@@ -24,6 +24,7 @@ timestamps only (no follow-up conversation is simulated).
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections.abc import Iterator, Sequence
@@ -38,12 +39,20 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from bot.analytics.periods import day_start, monday
+from bot.analytics.rollups.periods import day_start, monday
 from bot.guidance.knowledge import TOPIC_IDS, default_knowledge_base
 from bot.guidance.profile import CLOUD_SERVICES, IT_SUPPORT, NATIONS, QUESTION_ORDER, SECTORS, SIZES, WEBSITES
 from bot.paths import PROJECT_ROOT
 from bot.privacy.redaction import redact
-from bot.storage.models import Commitment, Conversation, Feedback, PlanItem, Turn, Visitor
+from bot.storage.models import (
+    Commitment,
+    Conversation,
+    Feedback,
+    IncidentReply,
+    StoredPlanStep,
+    Turn,
+    Visitor,
+)
 
 Target = Union[Engine, Connection, Session]
 
@@ -61,6 +70,7 @@ P_NO_PROFILE = 0.5  # of those who do not complete it: never start it
 P_PLAN_IF_PROFILED = 0.61
 P_COMMIT = 0.30
 STATUS_WEIGHTS = {"done": 35, "not_yet": 15, "dropped": 10, "open": 40}
+P_INCIDENT = 0.05
 P_FALLBACK = 0.065
 P_OUT_OF_SCOPE = 0.055
 P_FEEDBACK = 0.2
@@ -114,6 +124,7 @@ class DemoSummary:
     feedback: int
     start: date
     end: date
+    incidents: int = 0
 
 
 @dataclass
@@ -124,14 +135,16 @@ class _Rows:
     plan_items: list[dict[str, Any]] = field(default_factory=list)
     commitments: list[dict[str, Any]] = field(default_factory=list)
     feedback: list[dict[str, Any]] = field(default_factory=list)
+    incidents: list[dict[str, Any]] = field(default_factory=list)
 
     def tables(self) -> Iterator[tuple[sa.Table, list[dict[str, Any]]]]:
         yield Visitor.__table__, self.visitors
         yield Conversation.__table__, self.conversations
         yield Turn.__table__, self.turns
-        yield PlanItem.__table__, self.plan_items
+        yield StoredPlanStep.__table__, self.plan_items
         yield Commitment.__table__, self.commitments
         yield Feedback.__table__, self.feedback
+        yield IncidentReply.__table__, self.incidents
 
 
 def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
@@ -158,10 +171,15 @@ class _Generator:
         self.event_id = next_event_id
         self.examples = nlu_examples()
         self.kb = default_knowledge_base()
-        self.actions = {topic: [a.id for a in t.steps] for topic, t in self.kb.topics.items()}
+        self.steps = {topic: [step.id for step in t.steps] for topic, t in self.kb.topics.items()}
         self.helpful = {topic: min(0.97, HELPFUL_BASE + rng.uniform(-0.15, 0.15)) for topic in TOPIC_IDS}
         self.days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
         self.day_weights = [1.0 if d.weekday() < 5 else 0.4 for d in self.days]
+        # Incidents draw from their own generator, so adding them left every other row as it was.
+        self.incident_rng = random.Random(rng.getstate()[1][0])  # noqa: S311 - synthetic data
+        self.incident_ids = itertools.count(next_event_id)
+        self.incident_kinds = sorted(self.kb.incidents)
+        self.route_ids = [route.id for route in self.kb.reporting]
 
     # -- pieces --
 
@@ -237,22 +255,23 @@ class _Generator:
         if not profiled:
             profiled = self.ask_profile(say, truth, known)
         asked = self.ask_topics(rows, say, key)
+        self.maybe_incident(rows, key, visitor_key, at, known)
         got_plan = False
         if profiled and rng.random() < P_PLAN_IF_PROFILED:
             got_plan = True
             say("ask_action_plan", self.text("ask_action_plan"), rng.uniform(0.8, 1.0))
             plan = self.plan(asked)
-            for position, (topic, action) in enumerate(plan, start=1):
+            for position, (topic, step) in enumerate(plan, start=1):
                 rows.plan_items.append({"conversation_key": key, "visitor_key": visitor_key,
                                         "at": at + timedelta(seconds=2), "position": position,
-                                        "topic": topic, "action": action, **self.snapshot(known)})
+                                        "topic": topic, "step": step, **self.snapshot(known)})
             if rng.random() < P_COMMIT:
-                for topic, action in plan[:rng.choice((1, 1, 2, 3))]:
-                    if action in committed:
+                for topic, step in plan[:rng.choice((1, 1, 2, 3))]:
+                    if step in committed:
                         continue
                     say("commit_step", self.text("commit_step"), rng.uniform(0.75, 1.0))
-                    committed.add(action)
-                    rows.commitments.append(self.commitment(key, visitor_key, topic, action, at, known))
+                    committed.add(step)
+                    rows.commitments.append(self.commitment(key, visitor_key, topic, step, at, known))
         if rng.random() < P_GOODBYE:
             say(rng.choice(("goodbye", "thank")), self.text("goodbye", ("bye",)), rng.uniform(0.8, 1.0))
         if not turns:
@@ -271,6 +290,20 @@ class _Generator:
     @staticmethod
     def snapshot(known: dict[str, Any]) -> dict[str, Any]:
         return {attribute: known.get(attribute) for attribute in QUESTION_ORDER}
+
+    def maybe_incident(self, rows: _Rows, key: str, visitor_key: str, at: datetime,
+                       known: dict[str, Any]) -> None:
+        """About one conversation in twenty takes the urgent path."""
+        rng = self.incident_rng
+        if rng.random() >= P_INCIDENT:
+            return
+        kind = rng.choice(self.incident_kinds)
+        routes = list(self.kb.incidents[kind].report_to) or rng.sample(self.route_ids,
+                                                                        min(2, len(self.route_ids)))
+        rows.incidents.append({"event_id": next(self.incident_ids), "conversation_key": key,
+                               "visitor_key": visitor_key, "at": at + timedelta(seconds=1),
+                               "week": monday(at.date()), "incident": kind, "routes": ",".join(routes),
+                               "human": rng.random() < 0.3, **self.snapshot(known)})
 
     def maybe_unanswered(self, say: Any) -> None:
         rng = self.rng
@@ -327,9 +360,9 @@ class _Generator:
             if topic not in topics:
                 topics.append(topic)
         size = rng.randrange(3, 7)
-        return [(topic, self.actions[topic][0]) for topic in topics[:size]]
+        return [(topic, self.steps[topic][0]) for topic in topics[:size]]
 
-    def commitment(self, conversation_key: str, visitor_key: str, topic: str, action: str,
+    def commitment(self, conversation_key: str, visitor_key: str, topic: str, step: str,
                    at: datetime, known: dict[str, Any]) -> dict[str, Any]:
         rng = self.rng
         status = _weighted(rng, STATUS_WEIGHTS)
@@ -347,7 +380,7 @@ class _Generator:
             else:
                 status = "open"
         return {"visitor_key": visitor_key, "conversation_key": conversation_key, "topic": topic,
-                "action": action, "committed_at": at, "status": status, "status_at": status_at,
+                "step": step, "committed_at": at, "status": status, "status_at": status_at,
                 "done_at": done_at, **self.snapshot(known)}
 
 
@@ -381,7 +414,7 @@ def _generate(conn: Connection, turns: int, seed: int, start: date, end: date, p
     rng = random.Random(seed)  # noqa: S311 - synthetic data, nothing secret
     summary = _write(conn, rng, turns, start, end, progress)
     if refresh:
-        from bot.analytics.refresh import refresh_rollups
+        from bot.analytics.rollups.refresh import refresh_rollups
 
         refresh_rollups(conn)
     return summary
@@ -391,7 +424,8 @@ def _write(conn: Connection, rng: random.Random, target_turns: int, start: date,
            progress: bool) -> DemoSummary:
     first_event = (conn.execute(sa.select(sa.func.max(Turn.event_id))).scalar() or 0) + 1
     generator = _Generator(rng, start, end, first_event)
-    totals = dict.fromkeys(("visitors", "conversations", "turns", "plan_items", "commitments", "feedback"), 0)
+    totals = dict.fromkeys(("visitors", "conversations", "turns", "plan_items", "commitments", "feedback",
+                            "incident_replies"), 0)
     rows = _Rows()
     written = 0
     with tqdm(total=target_turns, unit="turn", disable=not progress, desc="demo data") as bar:
@@ -405,4 +439,5 @@ def _write(conn: Connection, rng: random.Random, target_turns: int, start: date,
                         conn.execute(table.insert(), batch)
                         totals[table.name] += len(batch)
                 rows = _Rows()
-    return DemoSummary(start=start, end=end, **totals)
+    incidents = totals.pop("incident_replies")
+    return DemoSummary(start=start, end=end, incidents=incidents, **totals)

@@ -12,12 +12,14 @@ the report.
 
 Texts were redacted at ingestion; they are redacted again here (idempotent), so a text
 that somehow escaped - a hand-loaded database, an older redactor - still leaves without
-an email address, card or phone number. Blanked texts (retention) stay blank.
+an email address, card or phone number. Blanked texts (retention) stay blank. Every cell
+goes through :func:`bot.analytics.spreadsheet.safe_cell`, so a message that begins with
+``=`` is text, not a formula, wherever the file is opened.
 """
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Iterator
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any, TextIO
@@ -25,8 +27,9 @@ from typing import Any, TextIO
 import sqlalchemy as sa
 
 from bot.analytics.filters import DIMENSIONS, SEGMENT_VALUES, Filters
-from bot.analytics.periods import day_start
-from bot.analytics.refresh import Connectable, as_connection
+from bot.analytics.rollups.periods import day_start
+from bot.analytics.rollups.refresh import Connectable, as_connection
+from bot.analytics.spreadsheet import SafeWriter
 from bot.privacy.redaction import redact
 from bot.storage.models import Turn
 from bot.storage.rollups import UNKNOWN
@@ -51,8 +54,8 @@ def _segment_condition(dimension: str, value: str) -> Any:
     return column == value
 
 
-def export_turns(conn: Connectable, filters: Filters, out: TextIO) -> int:
-    """Write the turns of ``filters`` (their own profile snapshot) to ``out``; returns rows."""
+def turn_rows(conn: Connectable, filters: Filters) -> Iterator[tuple[Any, ...]]:
+    """The rows of the turns export (without the header), in time order, streamed."""
     t = Turn.__table__
     conditions = [t.c.at >= day_start(filters.start), t.c.at < day_start(filters.end) + _ONE_DAY]
     for dimension in DIMENSIONS:
@@ -64,19 +67,27 @@ def export_turns(conn: Connectable, filters: Filters, out: TextIO) -> int:
                            t.c.sector, t.c.nation, t.c.text)
                  .where(*conditions).order_by(t.c.at, t.c.id)
                  .execution_options(stream_results=True))
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
     numbers: dict[str, int] = {}
-    count = 0
     for row in as_connection(conn).execute(statement).yield_per(_STREAM_ROWS):
         number = numbers.setdefault(row.conversation_key, len(numbers) + 1)
-        writer.writerow((
+        yield (
             number, row.at.isoformat(timespec="seconds"), row.week.isoformat(), row.channel or "",
             row.intent or "", "" if row.confidence is None else f"{row.confidence:.3f}",
             row.topics or "", row.entity_types or "", int(bool(row.fallback)), int(bool(row.out_of_scope)),
             row.size or UNKNOWN, row.sector or UNKNOWN, row.nation or UNKNOWN,
             _redacted(row.text) if row.text else "",
-        ))
+        )
+
+
+def export_turns(conn: Connectable, filters: Filters, out: TextIO, bom: bool = False) -> int:
+    """Write the turns of ``filters`` (their own profile snapshot) to ``out``; returns rows.
+
+    ``bom`` starts the file with a UTF-8 byte-order mark, for files people open in Excel.
+    """
+    writer = SafeWriter(out, bom=bom)
+    writer.writerow(COLUMNS)
+    count = 0
+    for row in turn_rows(conn, filters):
+        writer.writerow(row)
         count += 1
     return count
-

@@ -2,17 +2,20 @@
 
 JSON is :func:`bot.analytics.metrics.full_report` as it is. CSV is long format, one value
 per line (``metric, breakdown, group, measure, value``), so a spreadsheet can pivot it
-whatever metrics are added later. The table is for reading in a terminal: one table per
-metric with a line per group, then the ranked lists of the whole range.
+whatever metrics are added later. Cells pass through
+:func:`bot.analytics.spreadsheet.safe_cell` (example texts are visitor text). The
+table is for reading in a terminal: one table per metric with a line per group, then the
+ranked lists of the whole range.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
 from typing import Any
+
+from bot.analytics.spreadsheet import SafeWriter
 
 FORMATS = ("table", "csv", "json")
 CSV_HEADER = ("metric", "breakdown", "group", "measure", "value")
@@ -56,7 +59,7 @@ def csv_rows(report: dict[str, Any]) -> Iterator[tuple[str, str, str, str, Any]]
 
 def render_csv(report: dict[str, Any]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SafeWriter(buffer)
     writer.writerow(CSV_HEADER)
     for metric, breakdown, group, measure, value in csv_rows(report):
         writer.writerow((metric, breakdown, group, measure, "" if value is None else value))

@@ -4,14 +4,14 @@ Each metric takes a Connection (or Session), a :class:`Filters` and optionally a
 breakdown (``size``, ``sector``, ``nation`` or ``week``) and returns ``{group: row}``
 (group ``"all"`` without a breakdown). Rows are plain dicts of numbers, lists and
 strings, so :func:`full_report` is JSON as it stands. Exact definitions are in
-docs/metrics.md; the facts they count are decided in bot/analytics/facts.py.
+docs/metrics.md; the measures they count are decided in bot/analytics/rollups/measures.py.
 
-Metrics read rollup cells (bot/analytics/cells.py), never ``turns``: whatever writes the
-analytics tables must call :func:`bot.analytics.refresh.refresh_rollups` afterwards
+Metrics read rollup cells (bot/analytics/rollups/cells.py), never ``turns``: whatever writes the
+analytics tables must call :func:`bot.analytics.rollups.refresh.refresh_rollups` afterwards
 (re-exported here).
 
 Distinct visitors. A visitor is counted once in a range, in the segment (and week) of
-their first conversation in it. Conversation facts carry the day of the visitor's
+their first conversation in it. Conversation measures carry the day of the visitor's
 previous conversation, so
 
     visitors   = conversations - those whose previous conversation is in the range
@@ -34,12 +34,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from bot.analytics import facts as f
-from bot.analytics.cells import TOTAL, Counts, group_start, groups, read
 from bot.analytics.filters import BREAKDOWNS, DIMENSIONS, Breakdown, Filters
-from bot.analytics.periods import day_start
-from bot.analytics.ranking import top_keys
-from bot.analytics.refresh import as_connection, refresh_rollups
+from bot.analytics.rollups import measures as f
+from bot.analytics.rollups.cells import TOTAL, Counts, group_start, groups, read
+from bot.analytics.rollups.periods import day_start
+from bot.analytics.rollups.ranking import top_keys
+from bot.analytics.rollups.refresh import as_connection, refresh_rollups
 from bot.privacy.redaction import redact
 from bot.storage.models import Turn
 from bot.storage.rollups import RollupUnanswered

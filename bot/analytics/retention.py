@@ -30,7 +30,7 @@ from bot.analytics.ingest import (
     tracker_file_missing,
     using_engine,
 )
-from bot.analytics.refresh import forget_question_texts
+from bot.analytics.rollups.refresh import forget_question_texts
 from bot.plans.links import delete_expired as delete_expired_plan_links
 from bot.settings import retention_days
 from bot.storage.database import create_engine, describe, tracker_engine

@@ -1,7 +1,7 @@
 """Finding web addresses and domains in a message, and masking them for analytics.
 
 The checked address identifies the business, so analytics never store it: user turns pass
-through :func:`mask_addresses` before they are written (``bot/analytics/ingest.py``).
+through :func:`mask_addresses` before they are written (``bot/analytics/ingest/``).
 """
 
 from __future__ import annotations

@@ -109,7 +109,9 @@ class Turn(ProfileSnapshot, Base):
     out_of_scope = Column(Boolean, nullable=False, default=False)
 
 
-class PlanItem(ProfileSnapshot, Base):
+class StoredPlanStep(ProfileSnapshot, Base):
+    """A guidance step offered in a plan, as recorded (``tailoring.StoredPlanStep`` is the plan itself)."""
+
     __tablename__ = "plan_items"
     __table_args__ = (Index("ix_plan_items_at", "at"),)
 
@@ -119,13 +121,13 @@ class PlanItem(ProfileSnapshot, Base):
     at = Column(DateTime, nullable=False)
     position = Column(Integer, nullable=False)
     topic = Column(String(32), nullable=False)
-    action = Column(String(80), nullable=False)
+    step = Column(String(80), nullable=False)
 
 
 class Commitment(ProfileSnapshot, Base):
     __tablename__ = "commitments"
     __table_args__ = (
-        UniqueConstraint("visitor_key", "action", name="uq_commitment_visitor_action"),
+        UniqueConstraint("visitor_key", "step", name="uq_commitment_visitor_step"),
         Index("ix_commitments_committed_at", "committed_at"),
     )
 
@@ -133,7 +135,7 @@ class Commitment(ProfileSnapshot, Base):
     visitor_key = Column(KEY, nullable=False)
     conversation_key = Column(KEY, nullable=False)
     topic = Column(String(32), nullable=False)
-    action = Column(String(80), nullable=False)
+    step = Column(String(80), nullable=False)
     committed_at = Column(DateTime, nullable=False)
     status = Column(String(12), nullable=False, default="open")  # open, done, not_yet, dropped
     status_at = Column(DateTime, nullable=False)
@@ -214,14 +216,14 @@ class StaffAudit(Base):
     detail = Column(String(500), nullable=False, default="")
 
 
-# Covering indexes for the dashboard's funnel, conversation list and per-action counts: each
+# Covering indexes for the dashboard's funnel, conversation list and per-step counts: each
 # reads a date range and segment without touching the table rows (see bot/analytics/dashboard.py).
 Index("ix_conversations_dashboard", Conversation.started_at, Conversation.visitor_key, Conversation.got_plan,
       Conversation.profiled, Conversation.last_topic, Conversation.size, Conversation.sector,
       Conversation.nation)
-Index("ix_plan_items_dashboard", PlanItem.at, PlanItem.topic, PlanItem.action, PlanItem.size, PlanItem.sector,
-      PlanItem.nation)
-Index("ix_commitments_dashboard", Commitment.committed_at, Commitment.topic, Commitment.action,
+Index("ix_plan_items_dashboard", StoredPlanStep.at, StoredPlanStep.topic, StoredPlanStep.step,
+      StoredPlanStep.size, StoredPlanStep.sector, StoredPlanStep.nation)
+Index("ix_commitments_dashboard", Commitment.committed_at, Commitment.topic, Commitment.step,
       Commitment.status, Commitment.size, Commitment.sector, Commitment.nation)
 class CheckRun(Base):
     """A website or email-domain check that ran: its outcome categories, never the address."""
@@ -240,6 +242,28 @@ class CheckRun(Base):
     warnings = Column(Integer, nullable=False, default=0)
     fails = Column(Integer, nullable=False, default=0)
     findings = Column(String(255))  # "https:pass,hsts:warning,..."
+
+
+class IncidentReply(ProfileSnapshot, Base):
+    """A reply on the urgent path: which incident the owner described and the routes given.
+
+    Only ids from the knowledge base (incident kind, reporting route) are kept, never what
+    the owner wrote about it. ``human`` is set when the reply gave or was asked for a
+    human route (``custom.human``).
+    """
+
+    __tablename__ = "incident_replies"
+    __table_args__ = (Index("ix_incident_replies_at", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    event_id = Column(Integer, nullable=False, unique=True)
+    conversation_key = Column(KEY, nullable=False, index=True)
+    visitor_key = Column(KEY, nullable=False)
+    at = Column(DateTime, nullable=False)
+    week = Column(Date, nullable=False)
+    incident = Column(String(40), nullable=False)
+    routes = Column(String(255))  # comma-separated reporting route ids
+    human = Column(Boolean, nullable=False, default=False)
 
 
 # ---- the owner's plan to take away (bot/plans) -----------------------------------------

@@ -1,13 +1,13 @@
 """Rollup tables: pre-counted cells that let the uptake metrics answer without scanning turns.
 
 A metric over a date range and segment filter is a sum of counts. Summing a million turn
-rows per question is too slow on SQLite, so ``bot.analytics.refresh.refresh_rollups``
+rows per question is too slow on SQLite, so ``bot.analytics.rollups.refresh.refresh_rollups``
 keeps the counts in ``rollup_cells``, one row per
 
     (grain, mask, measure, size, sector, nation, period, key) -> n
 
 * ``grain`` is ``d`` (a day), ``w`` (an ISO week, period = its Monday) or ``b`` (a block of
-  four weeks counted from :data:`bot.analytics.periods.EPOCH`). A date range is answered
+  four weeks counted from :data:`bot.analytics.rollups.periods.EPOCH`). A date range is answered
   from the fewest, coarsest periods that tile it exactly (``periods.cover``), so a query
   reads a number of rows set by the length of the range and the number of segments, not
   by the number of turns.
@@ -18,7 +18,7 @@ keeps the counts in ``rollup_cells``, one row per
   visitor's previous conversation), ``""`` when it has none. Question texts, the one
   open-ended key, are counted the same way in ``rollup_questions``.
 
-**Ingestion must call ``bot.analytics.refresh.refresh_rollups(connection)`` after the
+**Ingestion must call ``bot.analytics.rollups.refresh.refresh_rollups(connection)`` after the
 batches** it commits (``bot ingest --follow`` does so at most every
 ``ROLLUP_REFRESH_SECONDS``; anything else that writes the analytics tables must too), and
 retention must call ``forget_question_texts`` when it blanks ``turns.text``; otherwise
@@ -90,7 +90,7 @@ class RollupQuestion(RollupBase):
     The key is the normalised question text, so a period can hold thousands of them.
     The ``(…, period, n)`` index lets "top 10 questions" read only the few dozen most
     asked texts of each period, and the primary key's ``(…, key, period)`` order lets it
-    then count chosen texts exactly (bot/analytics/ranking.py).
+    then count chosen texts exactly (bot/analytics/rollups/ranking.py).
     """
 
     __tablename__ = "rollup_questions"

@@ -141,11 +141,11 @@ def test_a_story_becomes_the_rows_the_design_describes(story: dict[str, Conversa
         (False, False), (True, False), (False, True)]
 
     plan = sorted(rows(analytics_url, "plan_items", conversation_key=first), key=lambda p: p["position"])
-    assert [(p["position"], p["topic"], p["action"]) for p in plan] == [
+    assert [(p["position"], p["topic"], p["step"]) for p in plan] == [
         (1, "passwords", "passwords_2sv"), (2, "backups", "backups_automatic")]
     assert plan[0]["it_support"] is None and plan[0]["byod"] is False and plan[0]["website"] == "brochure"
 
-    commitments = {c["action"]: c for c in rows(analytics_url, "commitments", visitor_key=alice_key)}
+    commitments = {c["step"]: c for c in rows(analytics_url, "commitments", visitor_key=alice_key)}
     backups = commitments["backups_automatic"]
     assert (backups["status"], backups["conversation_key"], backups["topic"]) == ("done", first, "backups")
     assert backups["committed_at"] < backups["done_at"] == backups["status_at"]
@@ -350,7 +350,7 @@ def test_commitment_edge_cases(conversation: Callable[..., Conversation], tracke
     commit("a3")  # ...and stays done
     hana.user("drop a3", "drop_step", 0.9, {"step_id": "a3"}).save()
     ingest(tracker_url, analytics_url)
-    status = {c["action"]: (c["status"], c["done_at"] is not None)
+    status = {c["step"]: (c["status"], c["done_at"] is not None)
               for c in rows(analytics_url, "commitments")}
     assert status == {"a1": ("not_yet", False), "a2": ("open", False), "a3": ("done", True)}
 

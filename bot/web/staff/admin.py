@@ -1,4 +1,4 @@
-"""Admin-only pages: CSV exports, staff accounts, retention and the audit log."""
+"""Admin-only pages: CSV and .xlsx exports, staff accounts, retention and the audit log."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from bot.analytics import dashboard
 from bot.settings import retention_days
 from bot.web.staff import accounts, audit, sessions
 from bot.web.staff.auth import signed_in
-from bot.web.staff.query import page_number, read_filters
-from bot.web.staff.rendering import STAFF_HEADERS, in_db, now, page_context, paginate, render
-from bot.web.staff.tables import TABLES, TURNS_EXPORT, write_csv
+from bot.web.staff.query import page_number
+from bot.web.staff.rendering import STAFF_HEADERS, choose, in_db, now, page_context, paginate, render
+from bot.web.staff.tables import FORMATS, TABLES, TURNS_EXPORT, write_csv, write_xlsx
 
 AUDIT_PER_PAGE = 100
 EXPORT_CHUNK = 256 * 1024
@@ -32,16 +32,18 @@ def add_routes(bp: Blueprint) -> None:
     @bp.get("/exports")
     @signed_in(admin=True)
     async def exports(request: Request, who: sessions.SignedIn) -> HTTPResponse:
-        chosen = read_filters(request.args)
+        chosen = await choose(request)
         return render(request, "exports.html", **page_context(request, who, chosen, page="exports",
                                                                turns_export=TURNS_EXPORT))
 
     @bp.get("/export/<name:str>")
     @signed_in(admin=True)
     async def export(request: Request, who: sessions.SignedIn, name: str) -> HTTPResponse:
-        chosen = read_filters(request.args)
-        table = name.removesuffix(".csv")
-        if table not in TABLES and table != TURNS_EXPORT:
+        chosen = await choose(request)
+        table, _, extension = name.rpartition(".")
+        if not table:
+            table, extension = name, "csv"
+        if (table not in TABLES and table != TURNS_EXPORT) or extension not in FORMATS:
             return render(request, "error.html", status=404, title="No such export",
                           message="There is no table with that name. Choose one on the Exports page.",
                           **page_context(request, who, chosen, page="exports"))
@@ -51,18 +53,21 @@ def add_routes(bp: Blueprint) -> None:
         with tempfile.TemporaryFile(mode="w+b") as spool:
 
             def load(conn: Connection) -> int:
-                text = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=True)
-                count = write_csv(conn, table, chosen.filters, text)
-                text.detach()
+                if extension == "xlsx":
+                    count = write_xlsx(conn, table, chosen, spool)
+                else:
+                    text = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=True)
+                    count = write_csv(conn, table, chosen, text)
+                    text.detach()
                 audit.record(conn, now(), who.staff.username, "export",
-                             f"{table}.csv, {count} rows, filters {chosen.query()}")
+                             f"{table}.{extension}, {count} rows, filters {chosen.query()}")
                 return count
 
             await in_db(request.app, load)
             spool.seek(0)
             f = chosen.filters
-            filename = f"{table}-{f.start.isoformat()}-to-{f.end.isoformat()}.csv"
-            resp = await request.respond(content_type="text/csv; charset=utf-8", headers={
+            filename = f"{table}-{f.start.isoformat()}-to-{f.end.isoformat()}.{extension}"
+            resp = await request.respond(content_type=FORMATS[extension], headers={
                 **STAFF_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'})
             while chunk := spool.read(EXPORT_CHUNK):
                 await resp.send(chunk)
@@ -76,7 +81,7 @@ def add_routes(bp: Blueprint) -> None:
 
     async def _staff_page(request: Request, who: sessions.SignedIn, message: str | None = None,
                           error: str | None = None, status: int = 200) -> HTTPResponse:
-        chosen = read_filters(request.args)
+        chosen = await choose(request)
         people = await in_db(request.app, accounts.list_staff)
         return render(request, "staff.html", status=status, **page_context(
             request, who, chosen, page="staff", people=people, message=message, error=error, now=now(),
@@ -127,7 +132,7 @@ def add_routes(bp: Blueprint) -> None:
 
     async def _retention_page(request: Request, who: sessions.SignedIn, message: str | None = None,
                               error: str | None = None) -> HTTPResponse:
-        chosen = read_filters(request.args)
+        chosen = await choose(request)
 
         def load(conn: Connection) -> dict[str, Any]:
             t = dashboard.TURNS
@@ -159,7 +164,7 @@ def add_routes(bp: Blueprint) -> None:
     @bp.get("/admin/audit")
     @signed_in(admin=True)
     async def audit_log(request: Request, who: sessions.SignedIn) -> HTTPResponse:
-        chosen = read_filters(request.args)
+        chosen = await choose(request)
         current = page_number(request.args)
         entries, total = await in_db(request.app, lambda conn: audit.page(
             conn, (current - 1) * AUDIT_PER_PAGE, AUDIT_PER_PAGE))

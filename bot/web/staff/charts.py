@@ -26,8 +26,13 @@ class Bar:
 class Line:
     name: str
     colour: str
-    points: str
+    points: str  # polylines separated by " | "
     dots: list[tuple[float, float, int]] = field(default_factory=list)
+    hollow: list[tuple[float, float, int]] = field(default_factory=list)  # partial intervals
+
+    @property
+    def polylines(self) -> list[str]:
+        return [part for part in self.points.split(" | ") if part]
 
 
 @dataclass
@@ -59,24 +64,55 @@ SERIES = (("conversations", "Conversations", "#1d70b8"), ("plans_delivered", "Pl
           ("commitments", "Commitments", "#6f3bb8"), ("reported_done", "Reported done", "#b35900"))
 
 
-def trend_chart(weeks: list[dict[str, Any]], width: int = 720, height: int = 260) -> Chart:
-    """Lines per weekly series over the weeks of the range, with a y axis from zero."""
+def trend_chart(rows: list[dict[str, Any]], width: int = 720, height: int = 260) -> Chart:
+    """Lines per series over the weeks or months of the range, with a y axis from zero.
+
+    Lines join whole intervals only. An unfinished interval, or one the range cuts, is
+    drawn as a hollow dot with no line to it and its label marked "(part)", so a week
+    that has only begun never looks like a fall.
+    """
     left, bottom, top_pad, right = 50, 40, 10, 30
     chart = Chart(width=width, height=height)
-    if not weeks:
+    if not rows:
         return chart
-    peak = max(max(week[key] for key, _, _ in SERIES) for week in weeks) or 1
+    peak = max(max(row[key] for key, _, _ in SERIES) for row in rows) or 1
     plot_w, plot_h = width - left - right, height - bottom - top_pad
-    step = plot_w / max(len(weeks) - 1, 1)
+    step = plot_w / max(len(rows) - 1, 1)
 
     def y_of(value: float) -> float:
         return top_pad + plot_h - plot_h * value / peak
 
     for key, name, colour in SERIES:
-        dots = [(left + i * step, y_of(week[key]), week[key]) for i, week in enumerate(weeks)]
+        dots = [(left + i * step, y_of(row[key]), row[key]) for i, row in enumerate(rows)]
+        whole = [dot for dot, row in zip(dots, rows, strict=True) if not row.get("partial")]
+        partial = [dot for dot, row in zip(dots, rows, strict=True) if row.get("partial")]
+        segments = _runs([(dot, not row.get("partial")) for dot, row in zip(dots, rows, strict=True)])
         chart.lines.append(Line(name=name, colour=colour,
-                                points=" ".join(f"{x:.1f},{y:.1f}" for x, y, _ in dots), dots=dots))
-    every = max(1, len(weeks) // 8)
-    chart.x_labels = [(left + i * step, week["week"][5:]) for i, week in enumerate(weeks) if i % every == 0]
+                                points=" | ".join(" ".join(f"{x:.1f},{y:.1f}" for x, y, _ in run)
+                                                  for run in segments),
+                                dots=whole, hollow=partial))
+    every = max(1, len(rows) // 8)
+    chart.x_labels = [(left + i * step, _short(row["period"]) + (" (part)" if row.get("partial") else ""))
+                      for i, row in enumerate(rows) if i % every == 0 or row.get("partial")]
     chart.y_ticks = [(y_of(peak * k / 4), f"{round(peak * k / 4):,}") for k in range(5)]
     return chart
+
+
+def _short(label: str) -> str:
+    """``2025-03-10`` as ``03-10`` (a week's Monday); ``2025-03`` stays (a month)."""
+    return label[5:] if len(label) == 10 else label
+
+
+def _runs(points: list[tuple[tuple[float, float, int], bool]]) -> list[list[tuple[float, float, int]]]:
+    """Consecutive whole-interval points, each run a separate polyline."""
+    runs: list[list[tuple[float, float, int]]] = []
+    current: list[tuple[float, float, int]] = []
+    for point, whole in points:
+        if whole:
+            current.append(point)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs

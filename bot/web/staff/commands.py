@@ -155,3 +155,46 @@ def list_accounts(database_url: Optional[str] = DATABASE) -> None:
     for person in people:
         state = "active" if person["active"] else "disabled"
         typer.echo(f"{person['username']}\t{person['role']}\t{state}")
+
+
+@app.command("monthly-report")
+def monthly_report(
+    month: Optional[str] = typer.Option(None, "--month", help="YYYY-MM (default: last month, UTC)."),
+    output: str = typer.Option(..., "--output", "-o", help="HTML file to write (print it, or save as PDF)."),
+    database_url: Optional[str] = DATABASE,
+) -> None:
+    """The month's report as one self-contained HTML page, the same as the dashboard's Monthly report."""
+    from datetime import date
+    from pathlib import Path
+
+    from bot.analytics import monthly
+    from bot.analytics.definitions import DEFINITIONS
+    from bot.analytics.filters import DIMENSIONS, Filters
+    from bot.analytics.report_periods import Period, preset, unit_end
+    from bot.analytics.rollups.refresh import refresh_rollups
+    from bot.web.staff.query import Chosen
+    from bot.web.staff.rendering import HERE, templates
+
+    today = _now().date()
+    if month is None:
+        period = preset("last_month", today)
+    else:
+        try:
+            first = date.fromisoformat(month.strip() + "-01")
+        except ValueError as error:
+            raise typer.BadParameter(f"{month!r} is not a month; use YYYY-MM, e.g. 2026-11",
+                                     param_hint="--month") from error
+        last = unit_end(first, "month")
+        period = Period("custom", first, max(first, min(last, today)), last, "month")
+
+    def work(connection: Connection) -> dict[str, object]:
+        refresh_rollups(connection)
+        return monthly.report(connection, period, Filters(period.start, period.end))
+
+    found = _run(database_url, work)
+    chosen = Chosen(Filters(period.start, period.end), period=period)
+    body = templates.get_template("report.html").render(
+        request_path="", who=None, chosen=chosen, query="", dimensions=DIMENSIONS, report=found,
+        definitions=DEFINITIONS, standalone_css=(HERE / "static" / "staff.css").read_text(encoding="utf-8"))
+    Path(output).write_text(body, encoding="utf-8")
+    typer.echo(f"Monthly report for {period.start:%B %Y} written to {output}.")

@@ -41,5 +41,5 @@ def cookie_secure() -> CookieSecure:
 
 
 def unanswered_limit() -> int:
-    """How many of the newest unanswered questions the Unanswered page groups."""
-    return positive_int("STAFF_UNANSWERED_LIMIT", 1000)
+    """How many distinct unanswered texts (most frequent first) the Unanswered page groups."""
+    return positive_int("STAFF_UNANSWERED_LIMIT", 3000)

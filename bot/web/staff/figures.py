@@ -9,33 +9,41 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Connection
 
-from bot.analytics import dashboard, metrics
+from bot.analytics import dashboard, incidents, monthly, population
+from bot.analytics.definitions import DEFINITIONS
 from bot.analytics.filters import DIMENSIONS
-from bot.web.staff import audit, charts, config, sessions
+from bot.analytics.report_periods import change, preset
+from bot.web.staff import audit, charts, sessions
 from bot.web.staff.auth import signed_in
-from bot.web.staff.query import page_number, read_filters
-from bot.web.staff.rendering import in_db, now, page_context, paginate, render
-from bot.web.staff.tables import unanswered_groups
+from bot.web.staff.query import page_number
+from bot.web.staff.rendering import choose, in_db, now, page_context, paginate, render
+from bot.web.staff.tables import today, unanswered_report
 
 PER_PAGE = 50
 GROUPS_PER_PAGE = 25
 
 
 def add_routes(bp: Blueprint) -> None:
-    """Overview, Segments, Topics and actions, Unanswered, Conversations and transcripts."""
+    """Overview, Segments, Topics and steps, Incidents, Unanswered, Conversations and transcripts."""
 
     @bp.get("/")
     @signed_in()
     async def overview(request: Request, who: sessions.SignedIn) -> HTTPResponse:
-        chosen = read_filters(request.args)
+        chosen = await choose(request)
         f = chosen.filters
 
         def load(conn: Connection) -> dict[str, Any]:
             steps = dashboard.funnel(conn, f)
-            weeks = dashboard.weekly_trend(conn, f)
-            return {"headline": dashboard.headline(conn, f), "funnel": steps, "trend": weeks,
-                    "funnel_chart": charts.funnel_chart(steps), "trend_chart": charts.trend_chart(weeks),
-                    "series": charts.SERIES}
+            rows = dashboard.trend(conn, f, chosen.interval, today(), chosen.current.full_end)
+            headline = dashboard.headline(conn, f)
+            compared = dashboard.compared(headline, dashboard.headline(conn, chosen.previous_filters()))
+            urgent = incidents.summary(conn, f)
+            urgent_before = incidents.summary(conn, chosen.previous_filters())
+            return {"headline": headline, "compared": compared, "urgent": urgent,
+                    "urgent_change": change(urgent["conversations"], urgent_before["conversations"]),
+                    "funnel": steps, "trend": rows,
+                    "funnel_chart": charts.funnel_chart(steps), "trend_chart": charts.trend_chart(rows),
+                    "series": charts.SERIES, "definitions": DEFINITIONS}
 
         data = await in_db(request.app, load)
         return render(request, "overview.html", **page_context(request, who, chosen, page="overview", **data))
@@ -43,43 +51,66 @@ def add_routes(bp: Blueprint) -> None:
     @bp.get("/segments")
     @signed_in()
     async def segments(request: Request, who: sessions.SignedIn) -> HTTPResponse:
-        chosen = read_filters(request.args)
+        chosen = await choose(request)
         data = await in_db(request.app, lambda conn: {
-            by: dashboard.segments(conn, chosen.filters, by) for by in DIMENSIONS})
+            str(by): dashboard.segments(conn, chosen.filters, by) for by in DIMENSIONS})
+        shares = await in_db(request.app, lambda conn: population.ratios(conn, chosen.filters, segments=data))
         return render(request, "segments.html", **page_context(request, who, chosen, page="segments",
-                                                                segments=data))
+                                                                segments=data, ratios=shares,
+                                                                population=population.default_population()))
 
     @bp.get("/topics")
     @signed_in()
     async def topics(request: Request, who: sessions.SignedIn) -> HTTPResponse:
-        chosen = read_filters(request.args)
+        chosen = await choose(request)
         data = await in_db(request.app, lambda conn: {"topics": dashboard.topics(conn, chosen.filters),
-                                                       "actions": dashboard.actions(conn, chosen.filters)})
+                                                       "steps": dashboard.steps(conn, chosen.filters)})
         return render(request, "topics.html", **page_context(request, who, chosen, page="topics", **data))
+
+    @bp.get("/report")
+    @signed_in()
+    async def monthly_report(request: Request, who: sessions.SignedIn) -> HTTPResponse:
+        """The month's report on one printable page (print it, or save it as PDF from the browser)."""
+        chosen = await choose(request)
+        month = chosen.current if chosen.current.unit == "month" else preset("last_month", today())
+        found = await in_db(request.app, lambda conn: monthly.report(conn, month, chosen.filters))
+        return render(request, "report.html", **page_context(request, who, chosen, page="report",
+                                                              report=found, definitions=DEFINITIONS))
+
+    @bp.get("/incidents")
+    @signed_in()
+    async def incidents_page(request: Request, who: sessions.SignedIn) -> HTTPResponse:
+        chosen = await choose(request)
+
+        def load(conn: Connection) -> dict[str, Any]:
+            found = incidents.summary(conn, chosen.filters)
+            before = incidents.summary(conn, chosen.previous_filters())
+            return {"urgent": found, "urgent_before": before,
+                    "urgent_change": change(found["conversations"], before["conversations"])}
+
+        data = await in_db(request.app, load)
+        return render(request, "incidents.html", **page_context(request, who, chosen, page="incidents",
+                                                                 definitions=DEFINITIONS, **data))
 
     @bp.get("/unanswered")
     @signed_in()
     async def unanswered(request: Request, who: sessions.SignedIn) -> HTTPResponse:
-        chosen = read_filters(request.args)
+        chosen = await choose(request)
         current = page_number(request.args)
-
-        def load(conn: Connection) -> dict[str, Any]:
-            return {"groups": unanswered_groups(conn, chosen.filters),
-                    "summary": metrics.unanswered(conn, chosen.filters)[metrics.TOTAL]}
-
-        data = await in_db(request.app, load)
-        groups = data["groups"]
+        view = "training" if request.args.get("view") == "training" else "groups"
+        found = await in_db(request.app, lambda conn: unanswered_report(conn, chosen))
+        groups = found["groups"]
         pages = paginate(len(groups), GROUPS_PER_PAGE, current)
         start = (pages["current"] - 1) * GROUPS_PER_PAGE
         return render(request, "unanswered.html", **page_context(
-            request, who, chosen, page="unanswered", groups=groups[start:start + GROUPS_PER_PAGE],
-            questions=sum(group["count"] for group in groups), group_count=len(groups),
-            summary=data["summary"], pages=pages, limit=config.unanswered_limit()))
+            request, who, chosen, page="unanswered", report=found, view=view,
+            groups=groups[start:start + GROUPS_PER_PAGE], group_count=len(groups), pages=pages,
+            first_rank=start + 1))
 
     @bp.get("/conversations")
     @signed_in()
     async def conversations(request: Request, who: sessions.SignedIn) -> HTTPResponse:
-        chosen = read_filters(request.args)
+        chosen = await choose(request)
         current = page_number(request.args)
         rows, total = await in_db(request.app, lambda conn: dashboard.conversation_page(
             conn, chosen.filters, (current - 1) * PER_PAGE, PER_PAGE))
@@ -89,7 +120,7 @@ def add_routes(bp: Blueprint) -> None:
     @bp.get("/conversations/<conversation_id:int>")
     @signed_in()
     async def transcript(request: Request, who: sessions.SignedIn, conversation_id: int) -> HTTPResponse:
-        chosen = read_filters(request.args)
+        chosen = await choose(request)
 
         def load(conn: Connection) -> dict[str, Any] | None:
             found = dashboard.transcript(conn, conversation_id)

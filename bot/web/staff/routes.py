@@ -17,8 +17,8 @@ from sanic.response import HTTPResponse
 
 from bot.analytics.similar import group_questions
 from bot.storage.database import create_engine
-from bot.web.staff import admin, auth, figures
-from bot.web.staff.rendering import HERE, render
+from bot.web.staff import admin, auth, figures, sessions
+from bot.web.staff.rendering import HERE, ImpossibleDates, in_db, now, render
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,15 @@ def create_blueprint() -> Blueprint:
                       message="The analytics database is not ready or cannot be reached. An administrator "
                               "should run `bot migrate` and `bot ingest` (or `bot demo-data` for a demo), "
                               "check DATABASE_URL, then reload this page.")
+
+    @bp.exception(ImpossibleDates)
+    async def impossible_dates(request: Request, error: ImpossibleDates) -> HTTPResponse:
+        """A date in the URL that is not a date: say which and why, with status 400."""
+        token = request.cookies.get(auth.COOKIE)
+        who = await in_db(request.app, lambda conn: sessions.lookup(conn, token, now()))
+        return render(request, "error.html", status=400, who=who, title="Those dates cannot be shown",
+                      message=f"{error} Choose the dates again in the filters, or pick a period.",
+                      chosen=None)
 
     for pages in (auth, figures, admin):
         pages.add_routes(bp)

@@ -1,25 +1,36 @@
-"""Every table the dashboard shows, as named CSV exports with the page's filters applied.
+"""Every table the dashboard shows, as named CSV and .xlsx exports with the page's filters.
 
-One registry, so the Exports page, the "Download CSV" links and the export route agree
-on what exists. Rates are written as fractions (0.25), counts as integers, dates as ISO.
+One registry, so the Exports page, the download links and the export route agree on
+what exists. Rates are written as fractions (0.25), counts as integers, dates as ISO.
+Both formats write every cell through bot/analytics/spreadsheet.py, so visitor text that
+begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is never a formula, and
+the CSV starts with a UTF-8 byte-order mark so Excel shows "£" as "£".
 Nothing here holds a visitor or conversation key: conversations are numbered by their
 row id, which links to nothing outside the database.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, TextIO
+from datetime import date, datetime, timezone
+from typing import IO, Any, TextIO
 
 from sqlalchemy.engine import Connection
 
-from bot.analytics import dashboard, metrics
-from bot.analytics.export import export_turns
+from bot.analytics import dashboard, incidents, population, unanswered
+from bot.analytics.export import COLUMNS as TURN_COLUMNS
+from bot.analytics.export import export_turns, turn_rows
 from bot.analytics.filters import Filters
-from bot.analytics.similar import group_questions
+from bot.analytics.report_periods import Interval
+from bot.analytics.spreadsheet import SafeWriter, XlsxSheet
 from bot.web.staff import config
+from bot.web.staff.query import Chosen
+
+
+def today() -> date:
+    return datetime.now(timezone.utc).date()
+
 
 #: Longest conversation list one export writes (the page itself is paginated).
 CONVERSATION_EXPORT_ROWS = 1_000_000
@@ -31,51 +42,99 @@ class Table:
     title: str
     page: str  # the page it is shown on
     columns: tuple[str, ...]
-    rows: Callable[[Connection, Filters], Iterator[dict[str, Any]] | list[dict[str, Any]]]
+    rows: Callable[[Connection, Chosen], Iterator[dict[str, Any]] | list[dict[str, Any]]]
 
 
-def _headline(conn: Connection, filters: Filters) -> list[dict[str, Any]]:
-    return [{"figure": key, "value": value} for key, value in dashboard.headline(conn, filters).items()]
+Rows = Callable[[Connection, Chosen], list[dict[str, Any]]]
 
 
-def _segments(by: str) -> Callable[[Connection, Filters], list[dict[str, Any]]]:
-    return lambda conn, filters: dashboard.segments(conn, filters, by)
+def _over(function: Callable[[Connection, Filters], list[dict[str, Any]]]) -> Rows:
+    """A table that needs only the date range and segment."""
+    return lambda conn, chosen: function(conn, chosen.filters)
 
 
-def unanswered_groups(conn: Connection, filters: Filters) -> list[dict[str, Any]]:
-    items = metrics.unanswered_examples(conn, filters, limit=config.unanswered_limit())
-    return group_questions(items)
+def headline_rows(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
+    """Each headline figure, its value in the previous equal period, and the change."""
+    before = chosen.previous
+    figures = dashboard.compared(dashboard.headline(conn, chosen.filters),
+                                 dashboard.headline(conn, chosen.previous_filters()))
+    return [{"figure": key, "value": row["value"], "previous": row["previous"], "change": row["change"],
+             "change_percent": row["percent"], "previous_from": before.start, "previous_to": before.end}
+            for key, row in figures.items()]
 
 
-def _unanswered_rows(conn: Connection, filters: Filters) -> list[dict[str, Any]]:
-    groups = unanswered_groups(conn, filters)
-    return [{**group, "examples": " | ".join(group["examples"])} for group in groups]
+def _trend(interval: Interval) -> Rows:
+    def rows(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
+        return dashboard.trend(conn, chosen.filters, interval, today(), chosen.current.full_end)
 
-
-def _conversations(conn: Connection, filters: Filters) -> list[dict[str, Any]]:
-    rows, _ = dashboard.conversation_page(conn, filters, 0, CONVERSATION_EXPORT_ROWS)
     return rows
 
 
+def _population(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
+    found = population.ratios(conn, chosen.filters)
+    return [{"dimension": dimension, **row} for dimension, rows in found.items() for row in rows]
+
+
+def _incidents(part: str) -> Rows:
+    return lambda conn, chosen: incidents.summary(conn, chosen.filters)[part]
+
+
+def _segments(by: str) -> Rows:
+    return lambda conn, chosen: dashboard.segments(conn, chosen.filters, by)
+
+
+def unanswered_report(conn: Connection, chosen: Chosen) -> dict[str, Any]:
+    """The period's unanswered groups, biggest first, against the previous equal period."""
+    return unanswered.report(conn, chosen.filters, chosen.previous_filters(), limit=config.unanswered_limit())
+
+
+def _unanswered_rows(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
+    groups = unanswered_report(conn, chosen)["groups"]
+    return [{**group, "examples": " | ".join(group["examples"])} for group in groups]
+
+
+def _conversations(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
+    rows, _ = dashboard.conversation_page(conn, chosen.filters, 0, CONVERSATION_EXPORT_ROWS)
+    return rows
+
+
+POPULATION_COLUMNS = ("dimension", "group", "values", "businesses", "rounded", "reach", "reach_per_1000",
+                      "plans_delivered", "plans_delivered_per_1000", "commitments", "commitments_per_1000",
+                      "reported_done", "reported_done_per_1000", "lowest")
+INCIDENT_COLUMNS = ("key", "title", "conversations", "share")
+TREND_COLUMNS = ("period", "first_day", "last_day", "partial", "note", *dashboard.TREND_SERIES)
 SEGMENT_COLUMNS = ("segment", "reach", "conversations", "plans_delivered", "commitment_rate", "commitments",
                    "reported_done", "uptake_rate", "helpfulness", "feedback")
 
 TABLES: dict[str, Table] = {table.name: table for table in (
-    Table("headline", "Headline figures", "overview", ("figure", "value"), _headline),
-    Table("funnel", "Uptake funnel", "overview", ("step", "visitors", "share"), dashboard.funnel),
-    Table("trend", "Weekly trend", "overview",
-          ("week", "visitors", "conversations", "plans_delivered", "commitments", "reported_done"),
-          dashboard.weekly_trend),
+    Table("headline", "Headline figures against the previous period", "overview",
+          ("figure", "value", "previous", "change", "change_percent", "previous_from", "previous_to"),
+          headline_rows),
+    Table("funnel", "Uptake funnel", "overview", ("step", "visitors", "share"), _over(dashboard.funnel)),
+    Table("trend", "Weekly trend", "overview", TREND_COLUMNS, _trend("week")),
+    Table("trend-monthly", "Monthly trend", "overview", TREND_COLUMNS, _trend("month")),
     Table("segments-size", "Figures by size band", "segments", SEGMENT_COLUMNS, _segments("size")),
     Table("segments-sector", "Figures by sector", "segments", SEGMENT_COLUMNS, _segments("sector")),
     Table("segments-nation", "Figures by nation", "segments", SEGMENT_COLUMNS, _segments("nation")),
     Table("topics", "Questions and helpfulness by topic", "topics",
-          ("topic", "title", "questions", "feedback", "helpful", "helpfulness"), dashboard.topics),
-    Table("actions", "Actions offered, committed and done", "topics",
-          ("action", "title", "topic", "offered", "committed", "commit_rate", "reported_done", "done_rate"),
-          dashboard.actions),
+          ("topic", "title", "questions", "feedback", "helpful", "helpfulness"), _over(dashboard.topics)),
+    Table("steps", "Guidance steps offered, committed to and done", "topics",
+          ("step", "title", "topic", "offered", "committed", "commit_rate", "reported_done", "done_rate"),
+          _over(dashboard.steps)),
+    Table("population", "Per 1,000 UK businesses, by group", "segments", POPULATION_COLUMNS, _population),
+    Table("incidents", "Conversations after an incident, by kind", "incidents", INCIDENT_COLUMNS,
+          _incidents("by_kind")),
+    Table("incident-routes", "Reporting routes given after an incident", "incidents", INCIDENT_COLUMNS,
+          _incidents("routes")),
+    Table("incidents-nation", "Conversations after an incident, by nation", "incidents", INCIDENT_COLUMNS,
+          _incidents("by_nation")),
+    Table("incidents-size", "Conversations after an incident, by size band", "incidents", INCIDENT_COLUMNS,
+          _incidents("by_size")),
+    Table("incidents-week", "Conversations after an incident, by week", "incidents", INCIDENT_COLUMNS,
+          _incidents("by_week")),
     Table("unanswered", "Unanswered questions, grouped", "unanswered",
-          ("text", "count", "fallback", "out_of_scope", "newest", "oldest", "examples"), _unanswered_rows),
+          ("text", "count", "share", "fallback", "out_of_scope", "previous", "newest", "oldest", "examples"),
+          _unanswered_rows),
     Table("conversations", "Conversations", "conversations",
           ("id", "started_at", "last_at", "channel", "user_turns", "profiled", "got_plan", "returning",
            "last_intent", "last_topic", "size", "sector", "nation"), _conversations),
@@ -97,15 +156,56 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def write_csv(conn: Connection, name: str, filters: Filters, out: TextIO) -> int:
+#: Download formats and their content types.
+FORMATS = {"csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _chosen(chosen: Chosen | Filters) -> Chosen:
+    return chosen if isinstance(chosen, Chosen) else Chosen(chosen)
+
+
+def write_csv(conn: Connection, name: str, chosen: Chosen | Filters, out: TextIO) -> int:
     """Write table ``name`` (or the turns export) as CSV to ``out``; returns the data rows."""
+    chosen = _chosen(chosen)
     if name == TURNS_EXPORT:
-        return export_turns(conn, filters, out)
+        return export_turns(conn, chosen.filters, out, bom=True)
     table = TABLES[name]
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, bom=True)
     writer.writerow(table.columns)
     count = 0
-    for row in table.rows(conn, filters):
+    for row in table.rows(conn, chosen):
         writer.writerow([_cell(row.get(column)) for column in table.columns])
         count += 1
     return count
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)) or value is None:
+        return value
+    return _cell(value)
+
+
+def write_xlsx(conn: Connection, name: str, chosen: Chosen | Filters, out: IO[bytes]) -> int:
+    """Write table ``name`` (or the turns export) as a one-sheet .xlsx to ``out``; returns rows."""
+    chosen = _chosen(chosen)
+    sheet = XlsxSheet(out, name)
+    try:
+        if name == TURNS_EXPORT:
+            sheet.writerow(TURN_COLUMNS)
+            count = 0
+            for values in turn_rows(conn, chosen.filters):
+                sheet.writerow(values)
+                count += 1
+            return count
+        table = TABLES[name]
+        sheet.writerow(table.columns)
+        count = 0
+        for row in table.rows(conn, chosen):
+            sheet.writerow([_xlsx_value(row.get(column)) for column in table.columns])
+            count += 1
+        return count
+    finally:
+        sheet.close()

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from bot.storage.models import Commitment, Conversation, Feedback, PlanItem, Turn, Visitor
+from bot.storage.models import Commitment, Conversation, Feedback, StoredPlanStep, Turn, Visitor
 
 START, END = date(2025, 3, 3), date(2025, 3, 16)
 MICRO = ("micro", "retail", "england")
@@ -86,7 +86,7 @@ TURNS: list[tuple[str, str, str, str | None, str | None, tuple[Any, Any, Any]]] 
     ("J", "2025-03-20 09:01", "greet", "hello", None, NONE),
 ]
 
-# conversation, at, topic, action
+# conversation, at, topic, step
 PLAN_ITEMS = [
     ("A", "2025-02-20 10:03", "backups", "backups_identify"),
     ("A", "2025-02-20 10:03", "passwords", "passwords_two_step"),
@@ -101,7 +101,7 @@ PLAN_ITEMS = [
     ("H", "2025-01-10 10:03", "backups", "backups_identify"),
 ]
 
-# conversation, action, committed_at, status, status_at, done_at
+# conversation, step, committed_at, status, status_at, done_at
 COMMITMENTS = [
     ("B", "backups_identify", "2025-03-04 09:06", "done", "2025-03-07 14:06", "2025-03-07 14:06"),
     ("B", "phishing_spot_signs", "2025-03-04 09:06:30", "open", "2025-03-04 09:06:30", None),
@@ -152,15 +152,15 @@ def load(conn: Connection) -> None:
          "intent": intent, "confidence": 0.9, "topics": topics, "fallback": intent == "nlu_fallback",
          "out_of_scope": intent == "out_of_scope", **_segment(segment)}
         for i, (c, m, intent, text, topics, segment) in enumerate(TURNS, start=1)])
-    conn.execute(PlanItem.__table__.insert(), [
+    conn.execute(StoredPlanStep.__table__.insert(), [
         {"conversation_key": key(c), "visitor_key": key(visitor_of[c]), "at": at(m), "position": i,
-         "topic": topic, "action": action, **_segment(CONVERSATIONS[c][2])}
-        for i, (c, m, topic, action) in enumerate(PLAN_ITEMS, start=1)])
+         "topic": topic, "step": step, **_segment(CONVERSATIONS[c][2])}
+        for i, (c, m, topic, step) in enumerate(PLAN_ITEMS, start=1)])
     conn.execute(Commitment.__table__.insert(), [
-        {"visitor_key": key(visitor_of[c]), "conversation_key": key(c), "topic": action.split("_")[0],
-         "action": action, "committed_at": at(committed), "status": status, "status_at": at(status_at),
+        {"visitor_key": key(visitor_of[c]), "conversation_key": key(c), "topic": step.split("_")[0],
+         "step": step, "committed_at": at(committed), "status": status, "status_at": at(status_at),
          "done_at": at(done) if done else None, **_segment(CONVERSATIONS[c][2])}
-        for c, action, committed, status, status_at, done in COMMITMENTS])
+        for c, step, committed, status, status_at, done in COMMITMENTS])
     conn.execute(Feedback.__table__.insert(), [
         {"conversation_key": key(c), "at": at(m), "topic": topic, "helpful": helpful}
         for c, m, topic, helpful in FEEDBACK])

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.analytics import metrics as m
 from bot.analytics.filters import Filters
-from bot.analytics.refresh import refresh_rollups
+from bot.analytics.rollups.refresh import refresh_rollups
 from tests.analytics.metrics import dataset as ds
 
 RANGE = Filters(ds.START, ds.END)

@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine
 
 from bot.analytics import metrics as m
 from bot.analytics.filters import Filters
-from bot.analytics.refresh import forget_question_texts, refresh_rollups
-from bot.storage.models import Commitment, Conversation, PlanItem, Turn
+from bot.analytics.rollups.refresh import forget_question_texts, refresh_rollups
+from bot.storage.models import Commitment, Conversation, StoredPlanStep, Turn
 from bot.storage.rollups import RollupCell, RollupQuestion
 from tests.analytics.metrics import dataset as ds
 
@@ -42,13 +42,13 @@ def _ingest_more(connection: sa.engine.Connection) -> None:
          "at": k_at + timedelta(minutes=5), "week": date(2025, 3, 17), "text": "will do",
          "intent": "commit_step", "topics": None, "fallback": False, "out_of_scope": False,
          "size": "sole_trader", "sector": "hospitality", "nation": "wales"}])
-    connection.execute(PlanItem.__table__.insert().values(
+    connection.execute(StoredPlanStep.__table__.insert().values(
         conversation_key=ds.key("K"), visitor_key=ds.key("V2"), at=k_at + timedelta(minutes=2), position=1,
-        topic="phishing", action="phishing_spot_signs", size="sole_trader", sector="hospitality",
+        topic="phishing", step="phishing_spot_signs", size="sole_trader", sector="hospitality",
         nation="wales"))
     connection.execute(Commitment.__table__.insert().values(
         visitor_key=ds.key("V2"), conversation_key=ds.key("K"), topic="phishing",
-        action="phishing_spot_signs", committed_at=k_at + timedelta(minutes=5), status="open",
+        step="phishing_spot_signs", committed_at=k_at + timedelta(minutes=5), status="open",
         status_at=k_at + timedelta(minutes=5), size="sole_trader", sector="hospitality", nation="wales"))
     # V1's follow-up: the commitment made on 4 March is done now.
     l_at = datetime(2025, 3, 20, 11, 0)
@@ -62,7 +62,7 @@ def _ingest_more(connection: sa.engine.Connection) -> None:
         size="micro", sector="retail", nation="england"))
     connection.execute(Commitment.__table__.update()
                        .where(Commitment.visitor_key == ds.key("V1"),
-                              Commitment.action == "phishing_spot_signs")
+                              Commitment.step == "phishing_spot_signs")
                        .values(status="done", status_at=l_at + timedelta(minutes=1),
                                done_at=l_at + timedelta(minutes=1)))
     # The bot's reply adds a topic to an earlier turn of J, and touches J.

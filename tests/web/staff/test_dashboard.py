@@ -30,7 +30,9 @@ FIGURES = ("reach", "conversations", "plans_delivered", "commitments", "reported
 #: Every page of the dashboard (GET), with the role it needs.
 PAGES = {
     "/staff/": "analyst", "/staff/segments": "analyst", "/staff/topics": "analyst",
-    "/staff/unanswered": "analyst", "/staff/conversations": "analyst", "/staff/conversations/1": "analyst",
+    "/staff/unanswered": "analyst", "/staff/unanswered?view=training": "analyst",
+    "/staff/incidents": "analyst", "/staff/report": "analyst",
+    "/staff/conversations": "analyst", "/staff/conversations/1": "analyst",
     "/staff/exports": "admin", "/staff/export/funnel.csv": "admin", "/staff/export/turns.csv": "admin",
     "/staff/admin/staff": "admin", "/staff/admin/retention": "admin", "/staff/admin/audit": "admin",
 }
@@ -137,7 +139,8 @@ def test_csv_export_has_the_filtered_rows_and_is_audited(page: Page, dashboard: 
     with page.expect_download() as info:
         page.get_by_role("link", name="Download CSV").click()
     download = info.value
-    text = download.path().read_text(encoding="utf-8")
+    # Read as Excel does: the byte-order mark says UTF-8 and is not part of the first header.
+    text = download.path().read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     want = expected.headline(dashboard.sql, start, last, sector="retail")
     assert sorted(int(row["id"]) for row in rows) == sorted(want["conversation_ids"])
@@ -148,13 +151,14 @@ def test_csv_export_has_the_filtered_rows_and_is_audited(page: Page, dashboard: 
     # The funnel export agrees with the raw rows too.
     funnel = requests.get(f"{dashboard.url}/staff/export/funnel.csv?from={start}&to={last}&sector=retail",
                           cookies={c["name"]: c["value"] for c in page.context.cookies()}, timeout=30)
-    steps = {row["step"]: int(row["visitors"]) for row in csv.DictReader(io.StringIO(funnel.text))}
+    funnel_rows = csv.DictReader(io.StringIO(funnel.content.decode("utf-8-sig")))
+    steps = {row["step"]: int(row["visitors"]) for row in funnel_rows}
     assert steps["visited"] == want["visitors_in_segment"]
     assert steps["got a plan"] == want["visitors_with_plan"]
     # The redacted message export streams every turn of the range (here without a segment).
     turns = requests.get(f"{dashboard.url}/staff/export/turns.csv?from={start}&to={last}",
                          cookies={c["name"]: c["value"] for c in page.context.cookies()}, timeout=60)
-    exported = list(csv.DictReader(io.StringIO(turns.text)))
+    exported = list(csv.DictReader(io.StringIO(turns.content.decode("utf-8-sig"))))
     low, high = expected.bounds(start, last)
     [(count,)] = dashboard.sql("SELECT count(*) FROM turns WHERE at >= ? AND at < ?", low, high)
     assert len(exported) == count > 1000
@@ -185,33 +189,47 @@ def test_transcript_is_the_stored_redacted_text_and_viewing_is_audited(page: Pag
     assert (ANALYST, f"conversation {conversation_id}") in audited
 
 
-def test_unanswered_questions_are_grouped_newest_first(page: Page, dashboard: Dashboard) -> None:
+def test_unanswered_questions_are_grouped_biggest_first_with_noise_apart(page: Page,
+                                                                       dashboard: Dashboard) -> None:
     sign_in(page, dashboard, ANALYST)
     first, last = data_range(dashboard)
     page.goto(f"{dashboard.url}/staff/unanswered?from={first}&to={last}")
     want = expected.unanswered(dashboard.sql, first, last)
     groups = page.locator("#groups > li")
-    assert groups.count() > 0
+    assert 0 < groups.count() <= 25
     metas = page.locator("#groups .meta").all_inner_texts()
     counts = [int(text.split(" ")[0].replace(",", "")) for text in metas]
     assert len(counts) < len(want), "similar questions should share a group"
-    # The first group is led by the newest unanswered question.
-    assert page.locator("#groups .group-title").first.inner_text() == want[0][1]
+    assert counts == sorted(counts, reverse=True), "the biggest group comes first"
+    # Every message of the whole period is in a group or in the noise, not only the newest.
+    noise = sum(int(cell.replace(",", "")) for cell in page.locator("#noise td.num").all_inner_texts())
+    texts = [text for _, text in want]
+    assert noise == sum(1 for text in texts if text in ("asdf", "?")) > 0
+    unanswered = int(page.locator("#unanswered-summary").inner_text().split(" ")[0].replace(",", ""))
+    assert unanswered + noise == len(texts)
+    if page.locator("a[rel=next]").count() == 0:
+        assert sum(counts) == unanswered
+    titles = page.locator("#groups .group-title").all_inner_texts()
+    assert not {"asdf", "?"} & set(titles)
+    assert page.locator("pre.nlu").count() == 0  # training snippets live behind their own tab
     screenshot(page, "staff-unanswered")
+    page.get_by_role("link", name="As Rasa training examples (for developers)").click()
+    page.wait_for_load_state()
+    assert page.locator("pre.nlu").count() > 0
 
 
-def test_topics_and_actions_page(page: Page, dashboard: Dashboard) -> None:
+def test_topics_and_steps_page(page: Page, dashboard: Dashboard) -> None:
     sign_in(page, dashboard, ANALYST)
     first, last = data_range(dashboard)
     page.goto(f"{dashboard.url}/staff/topics?from={first}&to={last}")
     low, high = expected.bounds(first, last)
-    [(action, offered)] = dashboard.sql(
-        "SELECT action, count(*) AS n FROM plan_items WHERE at >= ? AND at < ? GROUP BY action "
-        "ORDER BY n DESC, action LIMIT 1", low, high)
+    [(step, offered)] = dashboard.sql(
+        "SELECT step, count(*) AS n FROM plan_items WHERE at >= ? AND at < ? GROUP BY step "
+        "ORDER BY n DESC, step LIMIT 1", low, high)
     [(committed, done)] = dashboard.sql(
-        "SELECT count(*), coalesce(sum(status = 'done'), 0) FROM commitments WHERE action = ? "
-        "AND committed_at >= ? AND committed_at < ?", action, low, high)
-    cells = page.locator(f'#actions tr[data-action="{action}"] td').all_inner_texts()
+        "SELECT count(*), coalesce(sum(status = 'done'), 0) FROM commitments WHERE step = ? "
+        "AND committed_at >= ? AND committed_at < ?", step, low, high)
+    cells = page.locator(f'#steps tr[data-step="{step}"] td').all_inner_texts()
     assert cells[1:4] == [f"{offered:,}", f"{committed:,}", f"{done:,}"]
     screenshot(page, "staff-topics")
 
@@ -290,7 +308,7 @@ def test_keyboard_reaches_the_content_and_filters(page: Page, dashboard: Dashboa
         element = page.evaluate("document.activeElement.id")
         if element and element not in focused:
             focused.append(element)
-    assert focused[:5] == ["f-from", "f-to", "f-size", "f-sector", "f-nation"]
+    assert focused[:7] == ["f-period", "f-from", "f-to", "f-interval", "f-size", "f-sector", "f-nation"]
     page.locator("#f-size").focus()
     page.keyboard.press("ArrowDown")  # "All" -> the first size band
     assert page.locator("#f-size").input_value() == "sole_trader"

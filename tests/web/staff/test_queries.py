@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from bot.analytics import dashboard, demo_data
 from bot.analytics.filters import Filters
 from bot.storage.database import create_engine, upgrade
-from bot.storage.models import Commitment, Conversation, PlanItem
+from bot.storage.models import Commitment, Conversation, StoredPlanStep
 
 END = date(2026, 3, 29)
 FIRST = END - timedelta(weeks=6) + timedelta(days=1)
@@ -84,16 +84,16 @@ def test_funnel_counts_visitors_from_the_rows(engine: Engine, filters: Filters) 
 
 
 @pytest.mark.parametrize("filters", CASES, ids=["all", "micro-mid-week", "retail-england"])
-def test_actions_count_offers_commitments_and_done(engine: Engine, filters: Filters) -> None:
-    offered = Counter(p.action for p in rows(engine, PlanItem) if in_filters(p, p.at, filters))
+def test_steps_count_offers_commitments_and_done(engine: Engine, filters: Filters) -> None:
+    offered = Counter(p.step for p in rows(engine, StoredPlanStep) if in_filters(p, p.at, filters))
     made = [m for m in rows(engine, Commitment) if in_filters(m, m.committed_at, filters)]
-    committed = Counter(m.action for m in made)
-    done = Counter(m.action for m in made if m.status == "done")
+    committed = Counter(m.step for m in made)
+    done = Counter(m.step for m in made if m.status == "done")
     with engine.connect() as connection:
-        got = dashboard.actions(connection, filters)
-    actions = set(offered) | set(committed)
-    assert {r["action"]: (r["offered"], r["committed"], r["reported_done"]) for r in got} == {
-        action: (offered[action], committed[action], done[action]) for action in actions}
+        got = dashboard.steps(connection, filters)
+    steps = set(offered) | set(committed)
+    assert {r["step"]: (r["offered"], r["committed"], r["reported_done"]) for r in got} == {
+        step: (offered[step], committed[step], done[step]) for step in steps}
 
 
 def test_conversation_pages_are_newest_first_and_complete(engine: Engine) -> None:
@@ -127,5 +127,5 @@ def test_nothing_is_read_outside_the_range(engine: Engine) -> None:
     later = Filters(END + timedelta(days=1), END + timedelta(days=30))
     with engine.connect() as connection:
         assert [step["visitors"] for step in dashboard.funnel(connection, later)] == [0] * 6
-        assert dashboard.actions(connection, later) == []
+        assert dashboard.steps(connection, later) == []
         assert dashboard.conversation_page(connection, later, 0, 50) == ([], 0)

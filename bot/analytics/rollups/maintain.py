@@ -23,8 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from bot.analytics.facts import QUESTION, DayFacts
-from bot.analytics.periods import BLOCK_WEEKS, ORDER, day_start, monday, period_start
+from bot.analytics.rollups.measures import QUESTION, DayMeasures
+from bot.analytics.rollups.periods import BLOCK_WEEKS, ORDER, day_start, monday, period_start
 from bot.storage.rollups import ALL, DIMENSION_BITS, FULL_MASK, RollupCell, RollupQuestion, RollupUnanswered
 
 CELLS: sa.Table = RollupCell.__table__
@@ -44,11 +44,11 @@ def _measure(table: sa.Table) -> list[Any]:
     return [table.c.measure] if "measure" in table.c else []
 
 
-def _finest(facts: DayFacts) -> dict[str, Counter[tuple[Any, ...]]]:
-    """The days' facts as finest cells per table: {table name: {primary key: n}}."""
+def _finest(measured: DayMeasures) -> dict[str, Counter[tuple[Any, ...]]]:
+    """The days' measures as finest cells per table: {table name: {primary key: n}}."""
     cells: Counter[tuple[Any, ...]] = Counter()
     questions: Counter[tuple[Any, ...]] = Counter()
-    for (measure, day, size, sector, nation, key), n in facts.cells.items():
+    for (measure, day, size, sector, nation, key), n in measured.cells.items():
         if measure == QUESTION:
             questions[("d", FULL_MASK, size, sector, nation, key, day)] += n
         else:
@@ -66,11 +66,11 @@ def _row(table: sa.Table, key: tuple[Any, ...], n: int) -> dict[str, Any]:
 # ---- bulk ---------------------------------------------------------------------------------
 
 
-def insert_days(conn: Connection, first: date, last: date, facts: DayFacts) -> int:
+def insert_days(conn: Connection, first: date, last: date, measured: DayMeasures) -> int:
     """Bulk: write the days' cells of every mask (the days must hold no cells yet)."""
     written = 0
     for table in TABLES:
-        rows = [_row(table, key, n) for key, n in _finest(facts)[table.name].items()]
+        rows = [_row(table, key, n) for key, n in _finest(measured)[table.name].items()]
         for start in range(0, len(rows), _BATCH):
             conn.execute(sa.insert(table), rows[start:start + _BATCH])
         if rows:
@@ -160,12 +160,12 @@ def _upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> No
             conn.execute(sa.insert(table).values(**row))
 
 
-def apply_days(conn: Connection, first: date, last: date, facts: DayFacts) -> int:
+def apply_days(conn: Connection, first: date, last: date, measured: DayMeasures) -> int:
     """By difference: make the stored cells of these days, and their weeks and blocks,
-    agree with ``facts``; returns how many finest cells changed."""
+    agree with ``measured``; returns how many finest cells changed."""
     changed = 0
     for table in TABLES:
-        changes = _finest(facts)[table.name]
+        changes = _finest(measured)[table.name]
         changes.subtract(_stored(conn, table, first, last))
         changes = Counter({key: n for key, n in changes.items() if n})
         if not changes:
@@ -184,8 +184,8 @@ def apply_days(conn: Connection, first: date, last: date, facts: DayFacts) -> in
     return changed
 
 
-def replace_unanswered(conn: Connection, first: date, last: date, facts: DayFacts) -> None:
+def replace_unanswered(conn: Connection, first: date, last: date, measured: DayMeasures) -> None:
     lo, hi = day_start(first), day_start(last + timedelta(days=1))
     conn.execute(sa.delete(UNANSWERED).where(UNANSWERED.c.at >= lo, UNANSWERED.c.at < hi))
-    if facts.unanswered:
-        conn.execute(sa.insert(UNANSWERED), facts.unanswered)
+    if measured.unanswered:
+        conn.execute(sa.insert(UNANSWERED), measured.unanswered)

@@ -1,15 +1,15 @@
-"""How analytics rows become counted facts: the exact definition of every measure.
+"""How analytics rows become counted measures: the exact definition of every measure.
 
 Everything a metric counts is decided here, one day range at a time, from the analytics
 tables (docs/metrics.md states the same rules in prose). The result is a count per
 
     (measure, day, size, sector, nation, key)
 
-which ``bot.analytics.refresh`` stores as the finest rollup cells and sums into coarser
-ones. Each fact is dated and segmented by the row it comes from:
+which ``bot.analytics.rollups.refresh`` stores as the finest rollup cells and sums into
+coarser ones. Each measure is dated and segmented by the row it comes from:
 
-* conversation facts by ``conversations.started_at`` and the conversation's profile;
-* turn facts by ``turns.at`` and the turn's own snapshot (the profile when it was sent);
+* conversation measures by ``conversations.started_at`` and the conversation's profile;
+* turn measures by ``turns.at`` and the turn's own snapshot (the profile when it was sent);
 * plan items by ``plan_items.at``; commitments by ``committed_at`` (their current status);
 * feedback by ``feedback.at`` and the profile of its conversation (feedback rows have none).
 
@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 
 from bot.analytics.filters import SEGMENT_VALUES
 from bot.guidance.knowledge import TOPIC_IDS
-from bot.storage.models import Commitment, Conversation, Feedback, PlanItem, Turn
+from bot.storage.models import Commitment, Conversation, Feedback, StoredPlanStep, Turn
 from bot.storage.rollups import KEY_LENGTH, UNKNOWN
 
 # Measures (rollup_cells.measure) and what their key holds.
@@ -111,8 +111,8 @@ def split_list(value: str | None) -> list[str]:
 
 
 @dataclass
-class DayFacts:
-    """The counted facts of a range of days, plus its unanswered turns."""
+class DayMeasures:
+    """The counted measures of a range of days, plus its unanswered turns."""
 
     cells: Counter[Cell] = field(default_factory=Counter)
     unanswered: list[dict[str, Any]] = field(default_factory=list)
@@ -162,7 +162,7 @@ def _histories(conn: Connection, visitor_keys: set[str], before: datetime) -> di
     return histories
 
 
-def _conversation_facts(conn: Connection, lo: datetime, hi: datetime, facts: DayFacts) -> None:
+def _conversation_measures(conn: Connection, lo: datetime, hi: datetime, measured: DayMeasures) -> None:
     rows = conn.execute(
         sa.select(Conversation.id, Conversation.visitor_key, Conversation.started_at,
                   Conversation.profiled, Conversation.got_plan, Conversation.last_intent,
@@ -172,30 +172,30 @@ def _conversation_facts(conn: Connection, lo: datetime, hi: datetime, facts: Day
     histories = _histories(conn, {row.visitor_key for row in rows}, hi)
     for row in rows:
         segment, at = segment_of(row), row.started_at
-        facts.add(CONVERSATIONS, at, segment)
+        measured.add(CONVERSATIONS, at, segment)
         if row.profiled:
-            facts.add(PROFILED, at, segment)
+            measured.add(PROFILED, at, segment)
         if not row.got_plan:
-            facts.add(DROP_OFF, at, segment, row.last_intent or NO_INTENT)
+            measured.add(DROP_OFF, at, segment, row.last_intent or NO_INTENT)
         history = histories[row.visitor_key]
         position = bisect_left(history.conversations, (at, row.id))
         if position:
-            facts.add(REPEAT, at, segment, history.conversations[position - 1][0].date().isoformat())
+            measured.add(REPEAT, at, segment, history.conversations[position - 1][0].date().isoformat())
         if not row.got_plan:
             continue
         committed = history.last_commitment is not None and history.last_commitment >= at
-        facts.add(PLAN_CONVERSATIONS, at, segment)
+        measured.add(PLAN_CONVERSATIONS, at, segment)
         if committed:
-            facts.add(PLAN_COMMITTED, at, segment)
+            measured.add(PLAN_COMMITTED, at, segment)
         previous_plan = next((c for c in reversed(history.conversations[:position]) if c[2]), None)
         if previous_plan is not None:
             previous = previous_plan[0].date().isoformat()
-            facts.add(PLAN_REPEAT, at, segment, previous)
+            measured.add(PLAN_REPEAT, at, segment, previous)
             if committed:
-                facts.add(PLAN_REPEAT_COMMITTED, at, segment, previous)
+                measured.add(PLAN_REPEAT_COMMITTED, at, segment, previous)
 
 
-def _turn_facts(conn: Connection, lo: datetime, hi: datetime, facts: DayFacts) -> None:
+def _turn_measures(conn: Connection, lo: datetime, hi: datetime, measured: DayMeasures) -> None:
     rows = conn.execute(
         sa.select(Turn.id, Turn.at, Turn.size, Turn.sector, Turn.nation, Turn.intent, Turn.topics,
                   Turn.fallback, Turn.out_of_scope, Turn.text)
@@ -203,38 +203,39 @@ def _turn_facts(conn: Connection, lo: datetime, hi: datetime, facts: DayFacts) -
     )
     for row in rows:
         segment, at = segment_of(row), row.at
-        facts.add(TURNS, at, segment)
+        measured.add(TURNS, at, segment)
         if row.fallback:
-            facts.add(FALLBACK, at, segment)
+            measured.add(FALLBACK, at, segment)
         if row.out_of_scope:
-            facts.add(OUT_OF_SCOPE, at, segment)
+            measured.add(OUT_OF_SCOPE, at, segment)
         if row.fallback or row.out_of_scope:
-            facts.unanswered.append({"turn_id": row.id, "at": at, "size": segment[0],
+            measured.unanswered.append({"turn_id": row.id, "at": at, "size": segment[0],
                                      "sector": segment[1], "nation": segment[2],
                                      "fallback": bool(row.fallback),
                                      "out_of_scope": bool(row.out_of_scope)})
         topics = split_list(row.topics)
         if topics:
-            facts.add(TOPIC_TURNS, at, segment)
+            measured.add(TOPIC_TURNS, at, segment)
             for topic in topics:
-                facts.add(TOPIC, at, segment, topic[:KEY_LENGTH])
+                measured.add(TOPIC, at, segment, topic[:KEY_LENGTH])
         if row.intent in TOPIC_QUESTION_INTENTS:
             question = question_key(row.text)
             if question:
-                facts.add(QUESTION_TURNS, at, segment)
-                facts.add(QUESTION, at, segment, question)
+                measured.add(QUESTION_TURNS, at, segment)
+                measured.add(QUESTION, at, segment, question)
 
 
-def _plan_item_facts(conn: Connection, lo: datetime, hi: datetime, facts: DayFacts) -> None:
+def _plan_item_measures(conn: Connection, lo: datetime, hi: datetime, measured: DayMeasures) -> None:
     rows = conn.execute(
-        sa.select(PlanItem.at, PlanItem.topic, PlanItem.size, PlanItem.sector, PlanItem.nation)
-        .where(PlanItem.at >= lo, PlanItem.at < hi)
+        sa.select(StoredPlanStep.at, StoredPlanStep.topic, StoredPlanStep.size, StoredPlanStep.sector,
+                  StoredPlanStep.nation)
+        .where(StoredPlanStep.at >= lo, StoredPlanStep.at < hi)
     )
     for row in rows:
-        facts.add(PLAN_ITEMS, row.at, segment_of(row), row.topic)
+        measured.add(PLAN_ITEMS, row.at, segment_of(row), row.topic)
 
 
-def _commitment_facts(conn: Connection, lo: datetime, hi: datetime, facts: DayFacts) -> None:
+def _commitment_measures(conn: Connection, lo: datetime, hi: datetime, measured: DayMeasures) -> None:
     rows = conn.execute(
         sa.select(Commitment.committed_at, Commitment.status, Commitment.done_at, Commitment.size,
                   Commitment.sector, Commitment.nation)
@@ -242,13 +243,13 @@ def _commitment_facts(conn: Connection, lo: datetime, hi: datetime, facts: DayFa
     )
     for row in rows:
         segment = segment_of(row)
-        facts.add(COMMITMENTS, row.committed_at, segment, row.status)
+        measured.add(COMMITMENTS, row.committed_at, segment, row.status)
         if row.status == "done" and row.done_at is not None:
             days = max(0, int((row.done_at - row.committed_at).total_seconds() // 86400))
-            facts.add(DAYS_TO_DONE, row.committed_at, segment, days_key(days))
+            measured.add(DAYS_TO_DONE, row.committed_at, segment, days_key(days))
 
 
-def _feedback_facts(conn: Connection, lo: datetime, hi: datetime, facts: DayFacts) -> None:
+def _feedback_measures(conn: Connection, lo: datetime, hi: datetime, measured: DayMeasures) -> None:
     rows = conn.execute(
         sa.select(Feedback.at, Feedback.topic, Feedback.helpful, Conversation.size,
                   Conversation.sector, Conversation.nation)
@@ -258,16 +259,16 @@ def _feedback_facts(conn: Connection, lo: datetime, hi: datetime, facts: DayFact
     )
     for row in rows:
         segment, topic = segment_of(row), (row.topic or UNKNOWN)[:KEY_LENGTH]
-        facts.add(FEEDBACK, row.at, segment, topic)
+        measured.add(FEEDBACK, row.at, segment, topic)
         if row.helpful:
-            facts.add(HELPFUL, row.at, segment, topic)
+            measured.add(HELPFUL, row.at, segment, topic)
 
 
-def day_facts(conn: Connection, lo: datetime, hi: datetime) -> DayFacts:
-    """Every fact dated in ``lo`` <= moment < ``hi`` (day boundaries)."""
-    facts = DayFacts()
-    for collect in (_conversation_facts, _turn_facts, _plan_item_facts, _commitment_facts,
-                    _feedback_facts):
-        collect(conn, lo, hi, facts)
-    return facts
+def day_measures(conn: Connection, lo: datetime, hi: datetime) -> DayMeasures:
+    """Every measure dated in ``lo`` <= moment < ``hi`` (day boundaries)."""
+    measured = DayMeasures()
+    for collect in (_conversation_measures, _turn_measures, _plan_item_measures, _commitment_measures,
+                    _feedback_measures):
+        collect(conn, lo, hi, measured)
+    return measured
 

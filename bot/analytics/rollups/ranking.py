@@ -32,9 +32,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bot.analytics.cells import group_start, groups, mask_for
 from bot.analytics.filters import DIMENSIONS, Breakdown, Filters
-from bot.analytics.periods import SPAN_DAYS, Grain, cover
+from bot.analytics.rollups.cells import group_start, groups, mask_for
+from bot.analytics.rollups.periods import SPAN_DAYS, Grain, cover
 from bot.storage.rollups import ALL, RollupQuestion
 
 QUESTIONS: sa.Table = RollupQuestion.__table__

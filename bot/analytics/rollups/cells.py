@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from bot.analytics.filters import DIMENSIONS, SEGMENT_VALUES, Breakdown, Filters
-from bot.analytics.periods import Grain, cover, weeks_between
+from bot.analytics.rollups.periods import Grain, cover, weeks_between
 from bot.storage.rollups import ALL, DIMENSION_BITS, RollupCell
 
 CELLS: sa.Table = RollupCell.__table__

@@ -14,9 +14,9 @@ conversations changed since the last refresh are those started recently
 
 * every day a changed conversation spans is recomputed (its turns, plan items, feedback);
 * for their visitors, the days of their later conversations (a visitor's previous
-  conversation is part of each conversation's facts), and the days of commitments whose
+  conversation is part of each conversation's measured), and the days of commitments whose
   status changed, with the days of that visitor's earlier plan conversations (whether a
-  plan was followed by a commitment is part of the plan conversation's facts).
+  plan was followed by a commitment is part of the plan conversation's measured).
 
 A day is recomputed whole, from the analytics tables, then its week and four-week block
 are re-summed from the days and weeks below them. Two limits, both covered by
@@ -39,8 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from bot.analytics.facts import day_facts
-from bot.analytics.maintain import (
+from bot.analytics.rollups.maintain import (
     CELLS,
     QUESTIONS,
     UNANSWERED,
@@ -49,8 +48,9 @@ from bot.analytics.maintain import (
     replace_unanswered,
     resum,
 )
-from bot.analytics.periods import block_start, day_start, monday
-from bot.storage.models import Commitment, Conversation, Feedback, PlanItem, Turn
+from bot.analytics.rollups.measures import day_measures
+from bot.analytics.rollups.periods import block_start, day_start, monday
+from bot.storage.models import Commitment, Conversation, Feedback, StoredPlanStep, Turn
 from bot.storage.rollups import ROLLUP_VERSION, RollupBase, RollupState
 
 Connectable = Union[Connection, Session]
@@ -160,7 +160,7 @@ def _scalar(conn: Connection, statement: Any) -> Any:
 
 def _data_span(conn: Connection) -> tuple[date, date] | None:
     """First and last day holding any row; each min/max is one index probe."""
-    columns = (Conversation.started_at, Turn.at, PlanItem.at, Commitment.committed_at, Feedback.at)
+    columns = (Conversation.started_at, Turn.at, StoredPlanStep.at, Commitment.committed_at, Feedback.at)
     moments = [m for column in columns for fn in (sa.func.min, sa.func.max)
                if (m := _scalar(conn, sa.select(fn(column)))) is not None]
     if not moments:
@@ -250,12 +250,13 @@ def _runs(days: Iterable[date], longest: int) -> Iterator[tuple[date, date]]:
 
 
 def _recompute(conn: Connection, days: set[date], *, bulk: bool) -> int:
-    """Recompute every measure of ``days`` from the analytics tables (see bot/analytics/maintain.py)."""
+    """Recompute every measure of ``days`` from the analytics tables (see rollups/maintain.py)."""
     written = 0
     for first, last in _runs(days, CHUNK_DAYS):
-        facts = day_facts(conn, day_start(first), day_start(last + timedelta(days=1)))
-        replace_unanswered(conn, first, last, facts)
-        written += insert_days(conn, first, last, facts) if bulk else apply_days(conn, first, last, facts)
+        measured = day_measures(conn, day_start(first), day_start(last + timedelta(days=1)))
+        replace_unanswered(conn, first, last, measured)
+        write = insert_days if bulk else apply_days
+        written += write(conn, first, last, measured)
     if bulk:
         for week in sorted({monday(day) for day in days}):
             resum(conn, "w", week)

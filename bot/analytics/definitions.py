@@ -1,0 +1,77 @@
+"""One definition of every figure the dashboard shows, and what it counts.
+
+The pages show each definition beside its figure (the "?"), and docs/metrics.md holds
+the same sentences (a test checks they agree), so a figure means one thing everywhere.
+``unit`` says whether a figure counts businesses or conversations (or something else):
+the programme reports businesses, and the two must not be confused.
+
+A business is recognised by its business key. Today that is the visitor key, a
+pseudonym of one browser's widget id, so a business that uses two devices is counted
+twice and one that clears its browser comes back as new. When the plan's private link
+or reminders exist, ingestion can write the same key for both devices (the one place
+it is chosen is ``bot.analytics.ingest``'s visitor key) and every "businesses" figure
+follows without change, as they all count distinct keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Definition:
+    label: str
+    unit: str  # businesses, conversations, commitments, steps, ratings, messages
+    text: str
+
+
+DEFINITIONS: dict[str, Definition] = {
+    "reach": Definition(
+        "Businesses reached", "businesses",
+        "Businesses with at least one conversation that started in the period, each counted once "
+        "however many conversations it had. A business is known by its business key (today one "
+        "browser), so a business on two devices counts twice until the plan's private link joins them."),
+    "new_visitors": Definition(
+        "New businesses", "businesses",
+        "Businesses reached in the period whose first conversation ever was in the period."),
+    "returning_visitors": Definition(
+        "Returning businesses", "businesses",
+        "Businesses reached in the period that had a conversation before the period started."),
+    "conversations": Definition(
+        "Conversations", "conversations",
+        "Conversations that started in the period. A conversation is one session in the chat "
+        "widget; a business can have several."),
+    "plans_delivered": Definition(
+        "Conversations with a plan", "conversations",
+        "Conversations that started in the period and in which the assistant gave a plan of steps."),
+    "plan_rate": Definition(
+        "Share of conversations with a plan", "conversations",
+        "Conversations with a plan divided by all conversations that started in the period."),
+    "commitments": Definition(
+        "Steps committed to", "commitments",
+        "Commitments made in the period: a business said it would do one step of its plan. One "
+        "business committing to three steps counts three."),
+    "reported_done": Definition(
+        "Steps reported done", "commitments",
+        "Of the commitments made in the period, those the business has since reported done."),
+    "uptake_rate": Definition(
+        "Share of commitments done", "commitments",
+        "Steps reported done divided by steps committed to, for commitments made in the period."),
+    "helpfulness": Definition(
+        "Helpfulness", "ratings",
+        "Thumbs-up ratings divided by all ratings given in the period."),
+    "incidents": Definition(
+        "Conversations after an incident", "conversations",
+        "Conversations that took the urgent path in the period: the owner said something had "
+        "already gone wrong (an attack, a scam, a lost device) and the assistant gave first steps "
+        "and where to report it."),
+    "unanswered": Definition(
+        "Questions not answered", "messages",
+        "Messages in the period that the assistant did not understand or that were outside its "
+        "scope, not counting noise (a lone '?', single characters, keyboard mash)."),
+}
+
+
+def label(key: str) -> str:
+    found = DEFINITIONS.get(key)
+    return found.label if found else key.replace("_", " ").capitalize()
