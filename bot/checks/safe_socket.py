@@ -10,7 +10,6 @@ allowed only for addresses inside the test-only allowance.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from typing import Sequence
 
@@ -19,6 +18,7 @@ from bot.checks.address_policy import (
     IPNetwork,
     Resolver,
     check_ip,
+    ip_literal,
     test_allowance,
 )
 from bot.checks.budget import Budget
@@ -34,13 +34,6 @@ class Unreachable(OSError):
         self.kind = kind
 
 
-def _literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return None
-
-
 def vetted_addresses(host: str, port: int, resolver: Resolver,
                      allowance: Sequence[IPNetwork] | None = None) -> list[str]:
     """Every address of ``host``, each allowed by the policy, or :class:`AddressRefused`."""
@@ -48,10 +41,10 @@ def vetted_addresses(host: str, port: int, resolver: Resolver,
     name = host.rstrip(".").lower()
     if name == "localhost" or name.endswith(".localhost"):
         check_ip("127.0.0.1", allowance)
-    literal = _literal(name)
+    literal = ip_literal(name)  # 2130706433 and 0177.0.0.1 are read as the C resolver reads them
     answers = [str(literal)] if literal is not None else resolver(name, port)
     if not answers:
-        raise AddressRefused("I couldn't find that server.")
+        raise Unreachable("no_address")
     vetted = [check_ip(answer.split("%", 1)[0], allowance) for answer in answers]
     if port not in PROBE_PORTS:
         nets = list(allowance)

@@ -9,6 +9,7 @@ versions the server agrees to.
 from __future__ import annotations
 
 import ssl
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
@@ -29,8 +30,11 @@ OLD = ("TLS 1.0", "TLS 1.1")
 MODERN = ("TLS 1.2", "TLS 1.3")
 
 
+_WARNINGS = threading.Lock()  # catch_warnings changes process-wide state
+
+
 def _context(version: ssl.TLSVersion) -> ssl.SSLContext:
-    with warnings.catch_warnings():
+    with _WARNINGS, warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False

@@ -40,6 +40,18 @@ GOOD_HEADERS = {
 }
 
 
+SECURITY_TXT = "/.well-known/security.txt"
+
+
+def security_txt(days: float = 180, contact: bool = True, expires: bool = True,
+                 content_type: str = "text/plain; charset=utf-8") -> Route:
+    """A security.txt file whose Expires is ``days`` from now (negative: already expired)."""
+    when = (datetime.now(timezone.utc) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines = (["Contact: mailto:security@example.test"] if contact else []) + (
+        [f"Expires: {when}"] if expires else [])
+    return Route(headers={"Content-Type": content_type}, body="\n".join(lines).encode() + b"\n")
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: WebServer
 
@@ -77,11 +89,13 @@ class WebServer(ThreadingHTTPServer):
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host, 0), _Handler)
         self.context = context
-        self.routes: dict[str, Route] = {"/": Route(headers=dict(GOOD_HEADERS))}
+        self.routes: dict[str, Route] = {"/": Route(headers=dict(GOOD_HEADERS)),
+                                         SECURITY_TXT: security_txt()}
         self.redirect_http = True
         self.requests: list[tuple[str, str]] = []
         self.cookies_seen: list[str] = []
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
         self.thread.start()
 
     @property
