@@ -66,6 +66,7 @@ class PlanEntry(TypedDict):
     topic: str
     step: str
     title: str
+    findings: NotRequired[list[str]]  # "kind:finding_id" of the check problems it fixes
 
 
 class StepRef(TypedDict):
@@ -163,8 +164,11 @@ def plan(entries: Sequence[PlanEntry], steps: Sequence[StepEntry]) -> Custom:
     return {"plan": list(entries), "steps": list(steps)}
 
 
-def plan_entry(topic: str, step: str, title: str) -> PlanEntry:
-    return {"topic": topic, "step": step, "title": title}
+def plan_entry(topic: str, step: str, title: str, *, findings: Sequence[str] = ()) -> PlanEntry:
+    entry: PlanEntry = {"topic": topic, "step": step, "title": title}
+    if findings:
+        entry["findings"] = list(findings)
+    return entry
 
 
 def step_entry(*, id: str, topic: str, title: str, why: str, who: str, effort: str, cost: str,
