@@ -38,7 +38,7 @@ PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10.13 2>/dev/null) && echo $$p/bin/pyth
 
 .PHONY: help install lock spacy encoder train run test test-fast lint typecheck unit validate \
         rasa-test nlu-cv bench-nlu bench bench-dashboard clean js-tools run-scaled bench-scaled \
-        bench-scaled-share bench-cores
+        bench-scaled-share bench-cores bench-checks
 
 help:
 	@echo "make run        install, build and train if needed, start Rasa, actions and web"
@@ -48,6 +48,7 @@ help:
 	@echo "make nlu-cv     NLU cross-validation of the training data: what to improve data by"
 	@echo "make bench      latency and throughput of the running stack vs a plain Rasa bot"
 	@echo "make bench-dashboard  staff dashboard page times at 1M turns (results in BENCHMARKS.md)"
+	@echo "make bench-checks  a whole website-plus-email check, servers answering and silent (1 min)"
 	@echo "make js-tools   install the browser tests' axe-core from tests/js (make test does this)"
 	@echo "make run-scaled PostgreSQL, Redis, two Rasa and action servers behind nginx on :8080"
 	@echo "make bench-scaled  load through nginx: one Rasa server against two, three times (about 45 min)"
@@ -153,6 +154,10 @@ bench: train
 
 bench-dashboard: install
 	$(PY) -m bench.dashboard_speed --write BENCHMARKS.md
+
+# A whole website-plus-email check against loopback servers: answering, then silent.
+bench-checks: install
+	$(PY) -m bench.checks_speed --rounds 3 --write BENCHMARKS.md
 
 # One Rasa server against two behind nginx, each pinned to a core (needs two cores).
 bench-scaled: train

@@ -64,8 +64,13 @@ def _summary(result: CheckResult) -> str:
 
 
 def _change_lines(changes: Sequence[contract.CheckChange]) -> list[str]:
-    return [f"- {c['id'].replace('_', ' ')}: {CHANGE_LABELS[c['before']]} before, "
-            f"{CHANGE_LABELS[c['after']]} now" for c in changes]
+    lines = []
+    for change in changes:
+        before = CHANGE_LABELS[change["before"]]
+        before = before if change["before"] == "new" else f"{before} before"
+        lines.append(f"- {change['id'].replace('_', ' ')}: {before}, "
+                     f"{CHANGE_LABELS[change['after']]} now")
+    return lines
 
 
 def findings_text(result: CheckResult, changes: Sequence[contract.CheckChange] = (),
