@@ -179,8 +179,11 @@ def txt(text: str) -> TXT:
 
 ZONE: dict[tuple[str, str], list[Any]] = {
     ("good.test", "MX"): [MX("mail.good.test.", 10)],
-    ("good.test", "TXT"): [txt("v=spf1 include:_spf.mail.example ~all"), txt("some-verification=abc")],
+    ("good.test", "TXT"): [txt("v=spf1 include:_spf.good.test ~all"), txt("some-verification=abc")],
+    ("_spf.good.test", "TXT"): [txt("v=spf1 ip4:192.0.2.0/24 -all")],
     ("_dmarc.good.test", "TXT"): [txt("v=DMARC1; p=reject; rua=mailto:dmarc@good.test")],
+    ("default._domainkey.good.test", "TXT"): [txt("v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEB")],
+    ("_smtp._tls.good.test", "TXT"): [txt("v=TLSRPTv1; rua=mailto:tls@good.test")],
     ("missing.test", "A"): [A("192.0.2.10")],
     ("weak.test", "MX"): [MX("mail.weak.test.", 10)],
     ("weak.test", "TXT"): [txt("v=spf1 a mx +all")],
@@ -192,6 +195,9 @@ ZONE: dict[tuple[str, str], list[Any]] = {
     ("mixed.test", "A"): [A("127.0.0.1"), A("10.0.0.1")],
     ("v6loop.test", "AAAA"): [AAAA("::1")],
     ("site.test", "A"): [A("127.0.0.1")],
+    ("m365.test", "MX"): [MX("m365-test.mail.protection.outlook.com.", 0)],
+    ("m365.test", "TXT"): [txt("v=spf1 include:spf.protection.outlook.com -all")],
+    ("_dmarc.m365.test", "TXT"): [txt("v=DMARC1; p=none")],
 }
 
 DKIM_KEY = ("v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDBzfh2o0b4xJ8tZ1I2v5mJ"
