@@ -148,7 +148,7 @@ class TestCA:
         return path
 
 
-class ZoneResolver(BaseResolver):  # type: ignore[misc]
+class ZoneResolver(BaseResolver):
     """Answers from ``records``: {(name, type): [rdata]}; unknown names get NXDOMAIN.
 
     Names in ``signed`` (and below them) are answered with the AD flag, as a validating
