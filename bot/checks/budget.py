@@ -7,7 +7,10 @@ of the whole check's budget. The owner is told these limits while the check runs
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from typing import Callable, Mapping, TypeVar
 
 
 @dataclass(frozen=True)
@@ -48,3 +51,35 @@ class Budget:
 
     def dns_timeout(self) -> float:
         return max(0.05, min(self.limits.dns, self.remaining()))
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Raised:
+    """A job that ended in an exception (kept apart from results that are exceptions)."""
+
+    error: BaseException
+
+
+def run_side_by_side(jobs: Mapping[str, Callable[[], T]], budget: Budget,
+                     grace: float = 0.5) -> dict[str, T | Raised | None]:
+    """Run ``jobs`` in threads; each name maps to its result, :class:`Raised`, or None when
+    it was still running when the budget (plus ``grace``) ran out.
+
+    A job left running is abandoned, not waited for: its own time limits end it soon
+    after, and the owner gets an answer within the budget whatever a server does.
+    """
+    pool = ThreadPoolExecutor(max_workers=max(1, len(jobs)))
+    futures = {name: pool.submit(job) for name, job in jobs.items()}
+    results: dict[str, T | Raised | None] = {}
+    for name, future in futures.items():
+        try:
+            results[name] = future.result(timeout=budget.remaining() + grace)
+        except FutureTimeout:
+            results[name] = None
+        except Exception as error:  # noqa: BLE001 - handed back to the caller to judge
+            results[name] = Raised(error)
+    pool.shutdown(wait=False, cancel_futures=True)
+    return results

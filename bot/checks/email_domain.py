@@ -22,7 +22,7 @@ import dns.exception
 import dns.resolver
 
 from bot.checks.address_policy import AddressRefused, IPNetwork, parse_target
-from bot.checks.budget import DEFAULT_LIMITS, Budget, Limits
+from bot.checks.budget import DEFAULT_LIMITS, Budget, Limits, Raised, run_side_by_side
 from bot.checks.dns_lookup import dns_resolver, host_resolver
 from bot.checks.dns_records import dnssec_finding
 from bot.checks.findings import CheckResult, Finding
@@ -59,9 +59,9 @@ def email_domain(address: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def _txt(resolver: dns.resolver.Resolver, name: str) -> list[str]:
+def _txt(resolver: dns.resolver.Resolver, name: str, lifetime: float | None = None) -> list[str]:
     try:
-        answer = resolver.resolve(name, "TXT")
+        answer = resolver.resolve(name, "TXT", lifetime=lifetime)
     except (dns.resolver.NoAnswer, dns.resolver.NXDOMAIN, dns.resolver.NoNameservers):
         return []
     return [b"".join(record.strings).decode("utf-8", "replace") for record in answer]
@@ -192,11 +192,13 @@ def _dmarc_findings(records: Sequence[str], domain: str, resolver: dns.resolver.
 
 
 def _dkim_finding(domain: str, resolver: dns.resolver.Resolver,
-                  provider: Provider | None) -> Finding:
+                  provider: Provider | None, budget: Budget) -> Finding:
     selectors = dkim_selectors(provider)
 
     def has_key(selector: str) -> bool:
-        for record in _txt(resolver, f"{selector}._domainkey.{domain}"):
+        if budget.expired():
+            return False
+        for record in _txt(resolver, f"{selector}._domainkey.{domain}", budget.dns_timeout()):
             key = re.search(r"(?:^|;)\s*p\s*=\s*([^;\s]*)", record)
             if key and key.group(1):
                 return True
@@ -318,30 +320,31 @@ def check_email_domain(
         return CheckResult("email_domain", "unreachable",
                            problem="I couldn't look up that domain just now. Please try again later.")
     provider = provider_for(hosts)
-    jobs: list[Callable[[], Any]] = [
-        lambda: _spf_findings(apex, domain, resolver, timeout, provider),
-        lambda: _dkim_finding(domain, resolver, provider),
-        lambda: _dmarc_findings(dmarc_records, domain, resolver, timeout),
-        lambda: _mta_sts_finding(domain, resolver, timeout, https_port, budget, allowance),
-        lambda: _tls_rpt_finding(domain, resolver, timeout),
-        lambda: _starttls(hosts, smtp_port, budget, allowance),
-        lambda: dnssec_finding(domain, dns_resolver(timeout), who=ASK),
-    ]
+    jobs: dict[str, Callable[[], Any]] = {
+        "spf": lambda: _spf_findings(apex, domain, resolver, timeout, provider),
+        "dkim": lambda: _dkim_finding(domain, resolver, provider, budget),
+        "dmarc": lambda: _dmarc_findings(dmarc_records, domain, resolver, timeout),
+        "mta_sts": lambda: _mta_sts_finding(domain, resolver, timeout, https_port, budget,
+                                            allowance),
+        "tls_rpt": lambda: _tls_rpt_finding(domain, resolver, timeout),
+        "starttls": lambda: _starttls(hosts, smtp_port, budget, allowance),
+        "dnssec": lambda: dnssec_finding(domain, dns_resolver(timeout), who=ASK),
+    }
     findings: list[Finding] = [_mx_finding(hosts, provider)]
     notes: list[str] = []
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        for future in [pool.submit(job) for job in jobs]:
-            try:
-                outcome = future.result()
-            except (dns.exception.DNSException, OSError):
-                continue  # that part timed out; the rest still stands
-            if isinstance(outcome, Finding):
-                findings.append(outcome)
-            elif isinstance(outcome, tuple):
-                findings += outcome[0]
-                notes += outcome[1]
-            else:
-                findings += outcome
+    for name, outcome in run_side_by_side(jobs, budget).items():
+        if isinstance(outcome, Raised) and not isinstance(
+                outcome.error, (dns.exception.DNSException, OSError)):
+            raise outcome.error
+        if outcome is None or isinstance(outcome, Raised):
+            continue  # that part ran out of time; the rest still stands
+        if isinstance(outcome, Finding):
+            findings.append(outcome)
+        elif name == "starttls":
+            findings += outcome[0]
+            notes += outcome[1]
+        else:
+            findings += outcome
     return CheckResult("email_domain", "checked", findings=tuple(findings), notes=tuple(notes),
                        provider=provider.id if provider else "",
                        provider_name=provider.name if provider else "")

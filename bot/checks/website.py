@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
 
 import dns.exception
 
 from bot.checks.address_policy import AddressRefused, IPNetwork, Resolver, Target, parse_target
-from bot.checks.budget import DEFAULT_LIMITS, Budget, Limits
+from bot.checks.budget import DEFAULT_LIMITS, Budget, Limits, Raised, run_side_by_side
 from bot.checks.dns_lookup import dns_resolver, host_resolver
 from bot.checks.dns_records import caa_finding, dnssec_finding
 from bot.checks.findings import CheckResult, Finding
@@ -252,17 +251,20 @@ def check_website(
         jobs["caa"] = lambda: caa_finding(target.host, dns_resolver(budget.dns_timeout()), who=ASK)
         jobs["dnssec"] = lambda: dnssec_finding(_registered(target.host),
                                                 dns_resolver(budget.dns_timeout()), who=ASK)
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        futures: dict[str, Future[Any]] = {name: pool.submit(job) for name, job in jobs.items()}
-        answers: dict[str, Any] = {}
-        for name, future in futures.items():
-            try:
-                answers[name] = future.result()
-            except AddressRefused as refusal:
-                return CheckResult("website", "refused", problem=str(refusal))
-            except (dns.exception.DNSException, OSError):
-                answers[name] = None
+    answers: dict[str, Any] = {}
+    for name, outcome in run_side_by_side(jobs, budget).items():
+        if isinstance(outcome, Raised):
+            if isinstance(outcome.error, AddressRefused):
+                return CheckResult("website", "refused", problem=str(outcome.error))
+            if not isinstance(outcome.error, (dns.exception.DNSException, OSError)):
+                raise outcome.error
+            outcome = None
+        answers[name] = outcome
     https, http = answers["https"], answers["http"]
+    if https is None:
+        https = FetchFailed("timeout", "The website took too long to answer.")
+    if http is None:
+        http = FetchFailed("timeout", "The website took too long to answer.")
     if all(isinstance(r, FetchFailed) and r.kind in ("connect", "timeout") for r in (https, http)):
         return CheckResult("website", "unreachable",
                            problem="I couldn't reach that website. Please check the address, "
