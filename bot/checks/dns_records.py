@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dns.flags
 import dns.resolver
+from checkdmarc.utils import get_base_domain
 
 from bot.checks.findings import Finding
 
@@ -16,10 +17,17 @@ def _parents(name: str) -> list[str]:
     return [".".join(labels[i:]) for i in range(len(labels) - 1)]
 
 
+def registered_domain(host: str) -> str:
+    """The domain a business registers (example.co.uk for shop.example.co.uk), by the
+    public suffix list."""
+    return str(get_base_domain(host.rstrip(".").lower()))
+
+
 def dnssec_finding(domain: str, resolver: dns.resolver.Resolver, *, who: str) -> Finding:
-    """DNSSEC: is the domain signed (DNSKEY published), and did the resolver validate it."""
+    """DNSSEC: is the registered domain signed (a DNSKEY at its apex), and did the resolver
+    validate it. Parents are not asked: co.uk being signed says nothing about example.co.uk."""
     resolver.use_edns(0, dns.flags.DO, 1232)
-    for name in _parents(domain):
+    for name in [registered_domain(domain)]:
         try:
             answer = resolver.resolve(name, "DNSKEY")
         except _MISSING:

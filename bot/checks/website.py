@@ -216,10 +216,6 @@ def _security_txt(result: Fetch | FetchFailed, now: datetime) -> Finding:
                                 final.body, now)
 
 
-def _registered(host: str) -> str:
-    return host[4:] if host.startswith("www.") else host
-
-
 def check_website(
     address: str,
     *,
@@ -249,7 +245,7 @@ def check_website(
     }
     if by_name:
         jobs["caa"] = lambda: caa_finding(target.host, dns_resolver(budget.dns_timeout()), who=ASK)
-        jobs["dnssec"] = lambda: dnssec_finding(_registered(target.host),
+        jobs["dnssec"] = lambda: dnssec_finding(target.host,
                                                 dns_resolver(budget.dns_timeout()), who=ASK)
     answers: dict[str, Any] = {}
     for name, outcome in run_side_by_side(jobs, budget).items():

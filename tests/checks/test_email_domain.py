@@ -235,3 +235,18 @@ def test_a_silent_mail_server_is_given_up_on_within_its_time_limit(
 def test_the_domain_is_taken_from_what_the_owner_typed(typed: str, domain: str) -> None:
     assert email_domain(typed) == domain
     assert check_email_domain(typed, smtp_port=1).outcome == "checked"
+
+
+def test_a_signed_parent_does_not_make_an_unsigned_domain_signed(mail: Mail) -> None:
+    """As co.uk is signed while example.co.uk may not be: here the suffix "test" is signed."""
+    from tests.checks.servers import ZONE_KEY
+
+    mail.dns.add({("test", "DNSKEY"): [ZONE_KEY]})
+    unsigned = mail.domain(signed=False)
+    assert {f.id: f.status for f in mail.check(unsigned).findings}["dnssec"] == "warning"
+    # A name below a signed registered domain is judged by that domain.
+    parent = mail.domain()
+    child = f"shop.{parent}"
+    mail.dns.add({(child, "MX"): mail.dns.records[(parent, "MX")]})
+    result = check_email_domain(child, smtp_port=1)
+    assert {f.id: f.status for f in result.findings}["dnssec"] == "pass"
