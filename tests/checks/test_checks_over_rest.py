@@ -184,3 +184,15 @@ def test_both_checks_in_the_chat_widget(checks: ChecksStack, page: Page) -> None
     expect(reply.locator("li").filter(has_text="+all")).not_to_have_count(0)
     expect(bot_messages(page).filter(has_text="usual selector names")).not_to_have_count(0)
     screenshot(page, "widget-email-check")
+
+
+def test_the_widget_shows_the_time_limits_while_a_check_runs(checks: ChecksStack, page: Page) -> None:
+    checks.site.routes["/slow"] = Route(headers=dict(GOOD_HEADERS), delay=2.0)
+    open_widget(page, checks.stack.web + "/")
+    box = page.get_by_label("Your message")
+    box.fill(f"can you check my website https://127.0.0.1:{checks.site.port}/slow")
+    box.press("Enter")
+    expect(page.locator("sme-cyber-chat .typing")).to_contain_text("up to 20 seconds")
+    expect(bot_messages(page).filter(has_text="most serious first")).not_to_have_count(0,
+                                                                                      timeout=30000)
+    expect(page.locator("sme-cyber-chat .typing")).to_have_text("")
