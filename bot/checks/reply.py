@@ -78,7 +78,6 @@ def findings_text(result: CheckResult, changes: Sequence[contract.CheckChange] =
     """The findings as plain text: one ``- `` line each, most serious first."""
     score = result.score()
     scored = f" (score {score} out of 100)" if score is not None else ""
-    who = f" Your email is handled by {result.provider_name}." if result.provider_name else ""
     lines = [f"{INTRO[result.kind]}{scored}, most serious first:"]
     for finding in ordered(result):
         fix = f" {finding.fix}" if finding.fix and finding.status != "pass" else ""
@@ -90,7 +89,7 @@ def findings_text(result: CheckResult, changes: Sequence[contract.CheckChange] =
         text += "\n\nWhat changed since last time:\n" + "\n".join(_change_lines(changes))
     elif compared:
         text += "\n\nNothing has changed since last time."
-    text += "\n\n" + _summary(result) + who
+    text += "\n\n" + _summary(result)
     return text
 
 

@@ -198,6 +198,7 @@ ZONE: dict[tuple[str, str], list[Any]] = {
     ("m365.test", "MX"): [MX("m365-test.mail.protection.outlook.com.", 0)],
     ("m365.test", "TXT"): [txt("v=spf1 include:spf.protection.outlook.com -all")],
     ("_dmarc.m365.test", "TXT"): [txt("v=DMARC1; p=none")],
+    ("spf.protection.outlook.com", "TXT"): [txt("v=spf1 ip4:40.92.0.0/15 -all")],
 }
 
 DKIM_KEY = ("v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDBzfh2o0b4xJ8tZ1I2v5mJ"
