@@ -33,7 +33,7 @@ from bot.analytics.ingest import (
 from bot.analytics.refresh import forget_question_texts
 from bot.settings import retention_days
 from bot.storage.database import create_engine, describe, tracker_engine
-from bot.storage.models import IngestState, Turn
+from bot.storage.models import CheckHistory, IngestState, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,8 @@ def purge(
                 ).rowcount
                 # Question texts counted in the metric rollups must go with them.
                 forget_question_texts(session.connection(), cutoff_naive)
+                # Stored check results older than the profile they belong to.
+                session.execute(sa.delete(CheckHistory).where(CheckHistory.at < cutoff_naive))
         deleted = _delete_events(tracker, checkpoint, cutoff.timestamp(), chunk, progress)
     logger.info("Retention: %d tracker events deleted, %d turn texts cleared (before %s)",
                 deleted, cleared, cutoff_naive.isoformat(timespec="seconds"))

@@ -124,3 +124,14 @@ def test_check_problems_join_the_plan_with_the_finding_named() -> None:
 
 def reply_ids(kb: object, profile: BusinessProfile, done: list[str], found: list[str]) -> list[str]:
     return plan_reply_with_findings(kb, profile, done, found).offered  # type: ignore[arg-type]
+
+
+def test_retention_purges_stored_runs_older_than_the_profile(engine: Engine, tmp_path: Path) -> None:
+    from bot.analytics import purge
+
+    history.record(engine, "v" * 64, "t" * 64, website(https="pass"), at=datetime(2026, 1, 1))
+    history.record(engine, "v" * 64, "t" * 64, website(https="fail"), at=datetime(2026, 11, 30))
+    purge(f"sqlite:///{tmp_path / 'no-tracker.db'}", engine, days=90, now=datetime(2026, 12, 1))
+    assert [run.statuses for run in history.latest_runs(engine, "v" * 64)] == [{"https": "fail"}]
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("select count(*) from check_history")).scalar() == 1
