@@ -197,6 +197,23 @@ class ActionGivePlan(Action):
         return [SlotSet("offered_steps", reply.offered)]
 
 
+class ActionBotChallenge(Action):
+    """"Are you a bot?" says so; "can I talk to a real person?" gets the people to call."""
+
+    def name(self) -> str:
+        return "action_bot_challenge"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        decision = _decision(tracker, "bot_challenge")
+        answers = default_answers()
+        if decision.kind == "answers" and answers[decision.answers[0]].kind == "human":
+            return _respond(dispatcher, tracker, decision, _profile(tracker))
+        dispatcher.utter_message(response="utter_iamabot")
+        return []
+
+
 class ActionHandleIncident(Action):
     """Something has gone wrong: the specific answer for that incident when one fits, with
     the reporting routes for this business's nation. A message that asks how to prevent
@@ -210,10 +227,6 @@ class ActionHandleIncident(Action):
     ) -> List[EventType]:
         events, profile = _with_facts(tracker)
         decision = _decision(tracker, "report_incident")
-        if decision.kind == "answers":
-            answers = default_answers()
-            if not asks_prevention(_text(tracker)) and answers[decision.answers[0]].kind == "question":
-                decision = Decision("incident")
         if decision.kind in ("clarify", "refuse") and not asks_prevention(_text(tracker)):
             decision = Decision("incident")
         return events + _respond(dispatcher, tracker, decision, profile)

@@ -5,7 +5,8 @@ answers' example questions and never used to choose or tune anything. Each quest
 through the trained model (in process) and the real answer actions (``actions/actions.py``,
 with a tracker holding the item's profile); the action is the one the rules choose for
 the intent. A reply is right when its text holds every fact the item lists (a fact is a
-phrase of the right answer, or of its variant for the item's profile); the answer id and
+phrase of the right answer, or of its variant for the item's profile; ``a|b`` accepts either
+phrase); the answer id and
 the topic are reported too. Out-of-scope items are right when the reply is a plain
 refusal.
 
@@ -27,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import re
 import statistics
 import sys
 import time
@@ -107,13 +107,15 @@ def _slots(profile: Mapping[str, Any]) -> dict[str, Any]:
 
 ACTION_FOR_INTENT = {"out_of_scope": "action_out_of_scope", "report_incident": "action_handle_incident",
                      "nlu_fallback": "action_clarify", "describe_business": "action_update_profile",
-                     "inform": "action_update_profile"}
+                     "inform": "action_update_profile", "bot_challenge": "action_bot_challenge"}
 
 
 def _facts_present(facts: Sequence[Any], text: str) -> bool:
+    """Every fact is in the reply; a fact written ``a|b`` is there when either phrase is."""
     flat = [f for group in facts for f in (group if isinstance(group, list) else [group])]
     squashed = " ".join(text.lower().split())
-    return all(" ".join(str(f).lower().split()) in squashed for f in flat)
+    return all(any(" ".join(option.lower().split()) in squashed for option in str(f).split("|"))
+               for f in flat)
 
 
 class Runner:
@@ -128,7 +130,7 @@ class Runner:
         self._actions = {cls().name(): cls() for cls in (
             bot_actions.ActionAnswerTopic, bot_actions.ActionOutOfScope,
             bot_actions.ActionHandleIncident, bot_actions.ActionClarify,
-            bot_actions.ActionUpdateProfile)}
+            bot_actions.ActionUpdateProfile, bot_actions.ActionBotChallenge)}
         self.timings: list[float] = []
         self._loop = asyncio.new_event_loop()
 

@@ -71,9 +71,8 @@ def _ranking(model: AnswerModel, topics: dict[str, str], text: str, top: int) ->
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class AnswerSelector(GraphComponent):
-    """Adds ``answers``: ``{"ranking": [...], "final": {"text", "ranking"},
-    "questions": [{"text", "ranking"}, ...]}``; ``final`` (the question ending a message of
-    several sentences) and ``questions`` (two questions in one message) only when present."""
+    """Adds ``answers``: ``{"ranking": [...], "questions": [{"text", "ranking"}, ...]}``, with
+    ``questions`` only when the message asks two."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -147,10 +146,6 @@ class AnswerSelector(GraphComponent):
             if not text or str(text).startswith(INTENT_MESSAGE_PREFIX):
                 continue
             result: dict[str, Any] = {"ranking": _ranking(self._model, self._topics, str(text), top)}
-            final = segments.final_question(str(text))
-            if final is not None:
-                result["final"] = {"text": final,
-                                   "ranking": _ranking(self._model, self._topics, final, top)}
             asked = segments.questions_in(str(text))
             if asked:
                 result["questions"] = [{"text": q, "ranking": _ranking(self._model, self._topics, q, top)}

@@ -41,12 +41,3 @@ def questions_in(text: str) -> list[str]:
     """Up to two questions the message asks, in order, or [] when it asks at most one."""
     questions = _questions(text)
     return questions[-MAX_SEGMENTS:] if len(questions) >= 2 else []
-
-
-def final_question(text: str) -> str | None:
-    """The question that ends a message of several sentences ("We're a cafe... Someone
-    emailed... What should I do?"), or None for a one-sentence message."""
-    if len([s for s in _SENTENCE_END.split(text.strip()) if s.strip()]) < 2:
-        return None
-    questions = _questions(text)
-    return questions[-1] if questions else None

@@ -66,11 +66,19 @@ def test_two_questions_of_different_topics_get_two_answers():
     assert decision.answers == ("cyber_insurance_cost", "cyber_essentials_cost")
 
 
-def test_two_questions_of_one_topic_get_one_answer():
-    questions = [{"text": "what is phishing", "ranking": _ranking(("phishing_m365_password_expiry", 0.2))},
+def test_two_questions_that_find_the_same_answer_get_it_once():
+    questions = [{"text": "what is vishing", "ranking": _ranking(("phishing_vishing", 0.2))},
                  {"text": "how do i spot it", "ranking": _ranking(("phishing_vishing", 0.1))}]
     decision = _decide("ask_phishing", _ranking(("phishing_vishing", 0.3)), questions=questions)
     assert decision.answers == ("phishing_vishing",)
+
+
+def test_a_report_of_an_incident_takes_a_question_answer_only_when_it_is_confident():
+    text = "we've been hacked"
+    weak = _ranking(("passwords_three_random_words", -0.7))
+    assert _decide("report_incident", weak, text=text).kind == "incident"
+    strong = _ranking(("passwords_three_random_words", 0.2))
+    assert _decide("report_incident", strong, text=text).answers == ("passwords_three_random_words",)
 
 
 def test_prevention_is_never_taken_for_an_incident():
