@@ -38,7 +38,7 @@ PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10.13 2>/dev/null) && echo $$p/bin/pyth
 
 .PHONY: help install lock spacy encoder train run test test-fast lint typecheck unit validate \
         rasa-test nlu-cv bench-nlu bench bench-answers answers-cv bench-response-selector bench-dashboard clean js-tools run-scaled bench-scaled \
-        bench-scaled-share bench-cores places bench-tailoring
+        bench-scaled-share bench-cores places bench-tailoring bench-checks
 
 help:
 	@echo "make run        install, build and train if needed, start Rasa, actions and web"
@@ -50,6 +50,7 @@ help:
 	@echo "make answers-cv answer selection methods compared on the answers' own examples"
 	@echo "make bench      latency and throughput of the running stack vs a plain Rasa bot"
 	@echo "make bench-dashboard  staff dashboard page times at 1M turns (results in BENCHMARKS.md)"
+	@echo "make bench-checks  a whole website-plus-email check, servers answering and silent (1 min)"
 	@echo "make js-tools   install the browser tests' axe-core from tests/js (make test does this)"
 	@echo "make run-scaled PostgreSQL, Redis, two Rasa and action servers behind nginx on :8080"
 	@echo "make bench-scaled  load through nginx: one Rasa server against two, three times (about 45 min)"
@@ -180,6 +181,10 @@ bench-tailoring: spacy places
 
 bench-dashboard: install
 	$(PY) -m bench.dashboard_speed --write BENCHMARKS.md
+
+# A whole website-plus-email check against loopback servers: answering, then silent.
+bench-checks: install
+	$(PY) -m bench.checks_speed --rounds 3 --write BENCHMARKS.md
 
 # One Rasa server against two behind nginx, each pinned to a core (needs two cores).
 bench-scaled: train

@@ -10,6 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.checks import conversation as check_talk
+from bot.checks import plan_links as check_plan
 from bot.checks import reply as check_reply
 from bot.checks import service as checks
 from bot.guidance import answering, replies
@@ -203,7 +205,9 @@ class ActionGivePlan(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        reply = replies.plan_reply(_kb(), _profile(tracker), done=_list_slot(tracker, "done_steps"))
+        reply = check_plan.plan_reply_with_findings(
+            _kb(), _profile(tracker), _list_slot(tracker, "done_steps"),
+            _list_slot(tracker, check_talk.FAILURES_SLOT))
         _send(dispatcher, reply)
         events: List[EventType] = [SlotSet("offered_steps", reply.offered)]
         if reply.offered:  # the latest plan, for "My plan", typed progress and the private link
@@ -372,6 +376,8 @@ class ActionSessionStart(Action):
         if step is not None:
             _send(dispatcher, replies.follow_up_question(step))
             events.append(SlotSet("offered_steps", [step.id]))
+        elif welcome := check_talk.welcome_back(tracker.current_slot_values()):
+            dispatcher.utter_message(text=welcome)
         events.append(ActionExecuted("action_listen"))
         return events
 
@@ -482,15 +488,21 @@ async def _run_check(dispatcher: CollectingDispatcher, tracker: Tracker, kind: s
     """
     entities = [str(e.get("value")) for e in tracker.latest_message.get("entities") or []
                 if e.get("entity") == "web_address" and e.get("value")]
-    address = checks.address_in(kind, _text(tracker), entities)
+    slots = tracker.current_slot_values()
+    address = (checks.address_in(kind, _text(tracker), entities)
+               or check_talk.stored_address(kind, slots))
     if address is None:
         _send(dispatcher, check_reply.ask_for_address(kind))
         return [SlotSet("pending_check", kind)]
     result = await asyncio.get_running_loop().run_in_executor(
         None, checks.run_check, kind, tracker.sender_id, address)
-    reply = check_reply.check_reply(_kb(), result, _profile(tracker))
+    turn = await asyncio.get_running_loop().run_in_executor(
+        None, check_talk.after_check, _kb(), result, _profile(tracker), slots, tracker.sender_id,
+        address)
+    reply = turn.reply
     _send(dispatcher, reply)
     events: List[EventType] = [SlotSet("pending_check", None)]
+    events += [SlotSet(name, value) for name, value in turn.slots.items()]
     if reply.offered:
         events += [SlotSet("last_topic", reply.topic), SlotSet("shown_steps", reply.offered),
                    SlotSet("offered_steps", reply.offered)]

@@ -69,6 +69,7 @@ class PlanEntry(TypedDict):
     topic: str
     step: str
     title: str
+    findings: NotRequired[list[str]]  # "kind:finding_id" of the check problems it fixes
 
 
 class StepRef(TypedDict):
@@ -86,10 +87,18 @@ class Finding(TypedDict):
     id: str
     status: Literal["pass", "warning", "fail"]
     message: str
+    fix: NotRequired[str]  # what to ask the host, provider or IT support to do
+    weight: NotRequired[int]  # its weight in the score (docs/checks.md)
 
 
 #: How many findings had each status ("pass" is a Python keyword, hence this syntax).
 CheckCounts = TypedDict("CheckCounts", {"pass": int, "warning": int, "fail": int})
+
+
+class CheckChange(TypedDict):
+    id: str
+    before: Literal["pass", "warning", "fail", "new"]
+    after: Literal["pass", "warning", "fail", "gone"]
 
 
 class CheckPayload(TypedDict):
@@ -98,6 +107,10 @@ class CheckPayload(TypedDict):
     findings: list[Finding]
     notes: list[str]
     counts: CheckCounts
+    score: NotRequired[int]  # 0-100, when the outcome is "checked"
+    top: NotRequired[list[str]]  # ids of the most serious findings, most serious first
+    provider: NotRequired[str]  # the email provider's profile value, when the MX named one
+    changes: NotRequired[list[CheckChange]]  # what changed since the last check
 
 
 class Link(TypedDict):
@@ -194,8 +207,11 @@ def plan(entries: Sequence[PlanEntry], steps: Sequence[StepEntry]) -> Custom:
     return {"plan": list(entries), "steps": list(steps)}
 
 
-def plan_entry(topic: str, step: str, title: str) -> PlanEntry:
-    return {"topic": topic, "step": step, "title": title}
+def plan_entry(topic: str, step: str, title: str, *, findings: Sequence[str] = ()) -> PlanEntry:
+    entry: PlanEntry = {"topic": topic, "step": step, "title": title}
+    if findings:
+        entry["findings"] = list(findings)
+    return entry
 
 
 def step_entry(*, id: str, topic: str, title: str, why: str, who: str, effort: str, cost: str,
@@ -226,16 +242,33 @@ def check(topic: str, payload: CheckPayload) -> Custom:
 
 def check_payload(kind: Literal["website", "email_domain"],
                   outcome: Literal["checked", "refused", "unreachable", "rate_limited"],
-                  findings: Sequence[Finding], notes: Sequence[str]) -> CheckPayload:
+                  findings: Sequence[Finding], notes: Sequence[str], *,
+                  score: int | None = None, top: Sequence[str] = (), provider: str = "",
+                  changes: Sequence[CheckChange] = ()) -> CheckPayload:
     counts: CheckCounts = {"pass": 0, "warning": 0, "fail": 0}
     for item in findings:
         counts[item["status"]] += 1
-    return {"kind": kind, "outcome": outcome, "findings": list(findings), "notes": list(notes),
-            "counts": counts}
+    payload: CheckPayload = {"kind": kind, "outcome": outcome, "findings": list(findings),
+                             "notes": list(notes), "counts": counts}
+    if score is not None:
+        payload["score"] = score
+    if top:
+        payload["top"] = list(top)
+    if provider:
+        payload["provider"] = provider
+    if changes:
+        payload["changes"] = list(changes)
+    return payload
 
 
-def finding(id: str, status: Literal["pass", "warning", "fail"], message: str) -> Finding:
-    return {"id": id, "status": status, "message": message}
+def finding(id: str, status: Literal["pass", "warning", "fail"], message: str, *,
+            fix: str = "", weight: int | None = None) -> Finding:
+    item: Finding = {"id": id, "status": status, "message": message}
+    if fix:
+        item["fix"] = fix
+    if weight is not None:
+        item["weight"] = weight
+    return item
 
 
 def incident(topic: str, incident_id: str, routes: Sequence[str], links: Sequence[Link] = ()) -> Custom:

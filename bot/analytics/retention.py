@@ -34,7 +34,7 @@ from bot.analytics.rollups.refresh import forget_question_texts
 from bot.plans.links import delete_expired as delete_expired_plan_links
 from bot.settings import retention_days
 from bot.storage.database import create_engine, describe, tracker_engine
-from bot.storage.models import IngestState, Turn
+from bot.storage.models import CheckHistory, IngestState, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,8 @@ def purge(
                 ).rowcount
                 # Question texts counted in the metric rollups must go with them.
                 forget_question_texts(session.connection(), cutoff_naive)
+                # Stored check results older than the profile they belong to.
+                session.execute(sa.delete(CheckHistory).where(CheckHistory.at < cutoff_naive))
             # Private plan links past their expiry go, with any reminder address (bot/plans).
             delete_expired_plan_links(analytics, clock=lambda: _utc(now or datetime.now(timezone.utc))
                                       .replace(tzinfo=None))

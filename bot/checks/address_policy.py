@@ -143,6 +143,11 @@ def _ip_literal(host: str) -> IPAddress | None:
     return None
 
 
+def ip_literal(host: str) -> IPAddress | None:
+    """The host as an IP address in any form the C resolver reads, or None for a name."""
+    return _ip_literal(host)
+
+
 def _idna_host(host: str) -> str:
     name = host.rstrip(".").lower()
     try:

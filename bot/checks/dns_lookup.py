@@ -9,11 +9,14 @@ a local alias cannot point a check at a private machine.
 
 from __future__ import annotations
 
+import threading
+
 import dns.exception
 import dns.resolver
 
 from bot import settings
 from bot.checks.address_policy import Resolver
+from bot.checks.budget import Budget
 
 DNS_SERVER_ENV = "BOT_CHECKS_DNS_SERVER"
 DNS_SECONDS = 5.0
@@ -32,7 +35,7 @@ def configured_server() -> tuple[str, int] | None:
     return raw, 53
 
 
-def dns_resolver() -> dns.resolver.Resolver:
+def dns_resolver(seconds: float = DNS_SECONDS) -> dns.resolver.Resolver:
     """dnspython's resolver: the system's, or the one server named in the environment."""
     server = configured_server()
     if server is None:
@@ -41,25 +44,42 @@ def dns_resolver() -> dns.resolver.Resolver:
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers = [server[0]]
         resolver.port = server[1]
-    resolver.lifetime = DNS_SECONDS
-    resolver.timeout = DNS_SECONDS
+    resolver.lifetime = seconds
+    resolver.timeout = seconds
     return resolver
 
 
-def _dns_resolve(host: str, port: int) -> list[str]:
+def _dns_resolve(host: str, port: int, seconds: float = DNS_SECONDS) -> list[str]:
     try:
-        resolver = dns_resolver()
+        resolver = dns_resolver(seconds)
     except dns.exception.DNSException:  # no resolver configuration on this machine
         return []
     found: list[str] = []
     for record_type in ("A", "AAAA"):
         try:
             found += [str(record) for record in resolver.resolve(host, record_type)]
+        except dns.exception.Timeout:
+            break  # a silent DNS server: asking again would only spend the time limit twice
         except dns.exception.DNSException:
             continue
     return found
 
 
-def host_resolver() -> Resolver:
-    """How the website check turns a host name into addresses."""
-    return _dns_resolve
+def host_resolver(budget: Budget | None = None) -> Resolver:
+    """How the checks turn a host name into addresses; each name is looked up once per
+    check, within what is left of the check's time."""
+    if budget is None:
+        return _dns_resolve
+    seen: dict[str, list[str]] = {}
+    lock = threading.Lock()
+
+    def resolve(host: str, port: int) -> list[str]:
+        with lock:
+            if host in seen:
+                return seen[host]
+        answers = _dns_resolve(host, port, budget.dns_timeout())
+        with lock:
+            seen[host] = answers
+        return answers
+
+    return resolve

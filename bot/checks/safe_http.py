@@ -54,7 +54,8 @@ class FetchFailed(Exception):
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
-        self.kind = kind  # tls_expired, tls_untrusted, tls_hostname, connect, timeout, redirects
+        self.kind = kind  # tls_expired, tls_untrusted, tls_hostname, tls_version, connect,
+        # timeout, redirects
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Fetch:
 
     final: Response
     chain: list[str] = field(default_factory=list)  # every URL requested, in order
+    first_headers: Mapping[str, str] = field(default_factory=dict)  # of the first response
 
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
@@ -170,6 +172,8 @@ def _verify() -> str | bool:
 
 def _tls_failure(error: Exception) -> FetchFailed:
     text = str(error).lower()
+    if "protocol version" in text or "unsupported protocol" in text or "wrong version" in text:
+        return FetchFailed("tls_version", "The website only offers TLS versions browsers refuse.")
     if "expired" in text:
         return FetchFailed("tls_expired", "The website's certificate has expired.")
     if "hostname" in text or "match" in text:
@@ -205,6 +209,7 @@ def fetch(
     deadline: float | None = None,
     max_bytes: int = MAX_BYTES,
     max_redirects: int = MAX_REDIRECTS,
+    step_seconds: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
 ) -> Fetch:
     """GET the address, following up to ``max_redirects`` redirects, each one vetted.
 
@@ -216,6 +221,7 @@ def fetch(
     target = address if isinstance(address, Target) else parse_target(address, allowance)
     url = target.url()
     chain: list[str] = []
+    first_headers: dict[str, str] | None = None
     pins = _Pins(allowance)
     with _session(pins) as session:
         for _hop in range(max_redirects + 1):
@@ -225,7 +231,7 @@ def fetch(
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise FetchFailed("timeout", "The website took too long to answer.")
-            timeout = (min(CONNECT_TIMEOUT, remaining), min(READ_TIMEOUT, remaining))
+            timeout = (min(step_seconds[0], remaining), min(step_seconds[1], remaining))
             try:
                 # The adapter directly: Session.send would read a redirect's whole body.
                 prepared = session.prepare_request(requests.Request("GET", url))
@@ -241,6 +247,8 @@ def fetch(
                     raise inner from None
                 raise FetchFailed("connect", "I couldn't connect to the website.") from None
             with response:
+                if first_headers is None:
+                    first_headers = dict(response.headers.lower_items())
                 location = response.headers.get("Location")
                 if response.status_code in REDIRECT_CODES and location:
                     url = urljoin(url, location.strip())
@@ -251,7 +259,7 @@ def fetch(
                 final = Response(url=url, status=response.status_code,
                                  headers=dict(response.headers.lower_items()), body=body,
                                  peer=pins.peer, cert_not_after=_not_after(pins.cert))
-                return Fetch(final=final, chain=chain)
+                return Fetch(final=final, chain=chain, first_headers=first_headers or {})
     raise FetchFailed("redirects", f"The website redirected more than {max_redirects} times.")
 
 

@@ -34,7 +34,7 @@ def address_in(kind: str, text: str, entities: list[str] | None = None) -> str |
     return None
 
 
-def _target_key(kind: str, address: str) -> str:
+def target_key(kind: str, address: str) -> str:
     """What the per-target limit and the cache are keyed on: the host or domain."""
     try:
         if kind == "email_domain":
@@ -49,4 +49,4 @@ def run_check(kind: str, visitor: str, address: str) -> CheckResult:
     if kind not in KINDS:
         raise ValueError(f"unknown check {kind!r}")
     check = check_email_domain if kind == "email_domain" else check_website
-    return gate().run(kind, visitor, _target_key(kind, address), lambda: check(address))
+    return gate().run(kind, visitor, target_key(kind, address), lambda: check(address))

@@ -241,7 +241,7 @@ class CheckRun(Base):
     passes = Column(Integer, nullable=False, default=0)
     warnings = Column(Integer, nullable=False, default=0)
     fails = Column(Integer, nullable=False, default=0)
-    findings = Column(String(255))  # "https:pass,hsts:warning,..."
+    findings = Column(String(1024))  # "https:pass,hsts:warning,..."
 
 
 class IncidentReply(ProfileSnapshot, Base):
@@ -317,3 +317,24 @@ class PlanFollowThrough(Base):
     size = Column(String(16))
     sector = Column(String(32))
     nation = Column(String(24))
+
+
+class CheckHistory(Base):
+    """One stored check result, so a return visit can show what changed since last time.
+
+    Keyed by the visitor's pseudonym and a keyed hash of the checked host (``target_key``):
+    the address itself stays in the conversation's profile, so the two are purged together.
+    """
+
+    __tablename__ = "check_history"
+
+    id = Column(Integer, primary_key=True)
+    visitor_key = Column(KEY, nullable=False)
+    target_key = Column(KEY, nullable=False)
+    kind = Column(String(16), nullable=False)  # website, email_domain
+    at = Column(DateTime, nullable=False)
+    score = Column(Integer, nullable=True)
+    findings = Column(Text, nullable=False)  # JSON {"finding id": "status"}
+
+
+Index("ix_check_history_visitor", CheckHistory.visitor_key, CheckHistory.kind, CheckHistory.at)

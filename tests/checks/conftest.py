@@ -7,9 +7,12 @@ from typing import Callable, Iterator
 
 import pytest
 
-from tests.checks.servers import DnsServer, TestCA, WebServer
+from bot.checks.budget import Limits
+from tests.checks.servers import DnsServer, SilentServer, SmtpServer, TestCA, WebServer
 
 LOOPBACK = "127.0.0.0/8,::1"
+#: Time limits for tests of silent servers: short, so the suite stays fast.
+FAST = Limits(connect=0.5, read=0.5, dns=0.5, total=3.0)
 
 
 @pytest.fixture(scope="session")
@@ -49,14 +52,37 @@ def no_allowance(monkeypatch: pytest.MonkeyPatch, ca_bundle: str, dns_server: Dn
 def web_server(test_ca: TestCA) -> Iterator[Callable[..., WebServer]]:
     started: list[WebServer] = []
 
-    def start(*names: str, days_left: float = 365, host: str = "127.0.0.1") -> WebServer:
-        server = WebServer(test_ca.context(*(names or (host,)), days_left=days_left), host=host)
+    def start(*names: str, days_left: float = 365, host: str = "127.0.0.1",
+              versions: tuple[str, str] | None = None) -> WebServer:
+        context = test_ca.context(*(names or (host,)), days_left=days_left, versions=versions)
+        server = WebServer(context, host=host)
         started.append(server)
         return server
 
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_starttls(test_ca: TestCA) -> Iterator[SmtpServer]:
+    server = SmtpServer(test_ca.context("mail.test"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_plain() -> Iterator[SmtpServer]:
+    server = SmtpServer(None)
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def silent() -> Iterator[SilentServer]:
+    server = SilentServer()
+    yield server
+    server.stop()
 
 
 @pytest.fixture()

@@ -99,10 +99,35 @@ def test_an_email_domain_check_in_the_chat(checks: ChecksStack) -> None:
     reply = checks.say(sender(), "is our email domain weak.test set up properly?")
     check = the_check(reply)
     assert check["kind"] == "email_domain"
-    assert statuses(check) == {"mx": "pass", "spf": "fail", "dmarc": "warning"}
+    found = statuses(check)
+    assert (found["mx"], found["spf_policy"], found["dmarc"], found["dkim"]) == (
+        "pass", "fail", "warning", "warning")
+    assert check["top"][0] == "spf_policy" and 0 <= check["score"] < 100
     assert "email_security" in topics(reply)
     text = texts(reply)
-    assert "can't check DKIM" in text and "+all" in text and "weak.test" not in text
+    assert "usual selector names" in text and "+all" in text and "weak.test" not in text
+    assert "port 25" in text  # nothing listens on loopback's port 25: said, not blamed
+
+
+def test_a_microsoft_365_domain_fills_the_profile_and_the_plan(checks: ChecksStack) -> None:
+    owner = sender()
+    reply = checks.say(owner, "is our email domain m365.test set up properly?")
+    assert the_check(reply)["provider"] == "microsoft_365"
+    text = texts(reply)
+    assert "Microsoft 365, so I've noted that you use it" in text
+    assert "Microsoft Defender portal" in text  # the provider's own DKIM setting
+    checks.say(owner, "we're a 5 person plumbing business in England")
+    asked = checks.say(owner, "what should I do first?")
+    assert "Do you use any online services for email and files?" not in texts(asked)
+    plan = checks.say(owner, "skip") if "card payments" in texts(asked) else asked
+    for _ in range(8):  # answer "not sure" to whatever else the questions ask
+        if any("plan" in c for c in customs(plan)):
+            break
+        plan = checks.say(owner, "not sure")
+    entries = next(c["plan"] for c in customs(plan) if "plan" in c)
+    linked = [e for e in entries if e.get("findings")]
+    assert any("email_domain:dmarc" in e["findings"] for e in linked), entries
+    assert "Found by your email check" in texts(plan)
 
 
 def test_a_private_address_is_refused_in_the_chat(checks: ChecksStack) -> None:
@@ -135,7 +160,7 @@ def test_analytics_record_the_check_but_never_the_address(checks: ChecksStack) -
         time.sleep(0.5)
     assert [(kind, outcome) for kind, outcome, *_ in runs] == [
         ("website", "checked"), ("email_domain", "checked")]
-    assert runs[1][2:] == (3, 0, 0)
+    assert runs[1][2:] == (8, 2, 0)  # good.test: no MTA-STS, not signed
     turn_texts = [row[0] for row in _rows(checks.stack.data, "select text from turns where "
                                           "visitor_key = ? order by event_id", (visitor,))]
     assert turn_texts == ["can you check my website [WEB_ADDRESS]",
@@ -157,6 +182,17 @@ def test_both_checks_in_the_chat_widget(checks: ChecksStack, page: Page) -> None
     reply = say(page, "is our email domain weak.test set up properly?")
     expect(reply).to_contain_text("+all")
     expect(reply.locator("li").filter(has_text="+all")).not_to_have_count(0)
-    # The DKIM note comes in a message of its own after the findings.
-    expect(bot_messages(page).filter(has_text="can't check DKIM")).not_to_have_count(0)
+    expect(bot_messages(page).filter(has_text="usual selector names")).not_to_have_count(0)
     screenshot(page, "widget-email-check")
+
+
+def test_the_widget_shows_the_time_limits_while_a_check_runs(checks: ChecksStack, page: Page) -> None:
+    checks.site.routes["/slow"] = Route(headers=dict(GOOD_HEADERS), delay=2.0)
+    open_widget(page, checks.stack.web + "/")
+    box = page.get_by_label("Your message")
+    box.fill(f"can you check my website https://127.0.0.1:{checks.site.port}/slow")
+    box.press("Enter")
+    expect(page.locator("sme-cyber-chat .typing")).to_contain_text("up to 20 seconds")
+    expect(bot_messages(page).filter(has_text="most serious first")).not_to_have_count(0,
+                                                                                      timeout=30000)
+    expect(page.locator("sme-cyber-chat .typing")).to_have_text("")

@@ -12,9 +12,15 @@ from typing import Callable
 import pytest
 
 from bot.checks.address_policy import AddressRefused, check_ip, parse_target
+from bot.checks.budget import Budget
+from bot.checks.dns_lookup import host_resolver
 from bot.checks.email_domain import check_email_domain
+from bot.checks.safe_socket import connect
+from bot.checks.smtp_probe import probe
+from bot.checks.tls_probe import offered_versions
 from bot.checks.website import check_website
-from tests.checks.servers import Route, WebServer
+from tests.checks.conftest import FAST
+from tests.checks.servers import DnsServer, Route, SilentServer, SmtpServer, WebServer
 
 StartServer = Callable[..., WebServer]
 PRIVATE = "points to a private or local network"
@@ -145,3 +151,65 @@ def test_the_email_check_refuses_ip_addresses_and_localhost(address: str) -> Non
     result = check_email_domain(address)
     assert result.outcome == "refused"
     assert result.problem
+
+
+# The SMTP and TLS probes connect without HTTP, through bot.checks.safe_socket: the same
+# refusals hold for them, and the listening server proves no connection was made.
+PROBE_FORMS = [
+    "127.0.0.1", "2130706433", "0177.0.0.1", "0x7f000001", "127.1", "::1", "::ffff:127.0.0.1",
+    "::ffff:7f00:1", "10.0.0.1", "169.254.169.254", "192.168.1.1", "100.64.0.1", "fe80::1",
+    "fc00::1", "localhost", "loopback.test", "v6loop.test", "mixed.test",
+]
+
+
+@pytest.mark.usefixtures("no_allowance")
+@pytest.mark.parametrize("host", PROBE_FORMS)
+def test_the_smtp_probe_refuses_private_and_local_mail_servers(host: str, silent: SilentServer) -> None:
+    budget = Budget(FAST)
+    result = probe(host, resolver=host_resolver(budget), budget=budget, port=25)
+    assert result.outcome == "refused"
+    with pytest.raises(AddressRefused, match="private or local network"):
+        connect(host, silent.port, resolver=host_resolver(budget), budget=budget)
+    assert silent.held == []
+
+
+@pytest.mark.usefixtures("no_allowance")
+@pytest.mark.parametrize("host", PROBE_FORMS)
+def test_the_tls_probe_refuses_private_and_local_servers(host: str, silent: SilentServer) -> None:
+    budget = Budget(FAST)
+    with pytest.raises(AddressRefused, match="private or local network"):
+        offered_versions(host, silent.port, resolver=host_resolver(budget), budget=budget)
+    with pytest.raises(AddressRefused, match="private or local network"):
+        offered_versions(host, 443, resolver=host_resolver(budget), budget=budget)
+    assert silent.held == []
+
+
+def test_an_mx_on_loopback_is_refused_when_only_another_address_is_allowed(
+    smtp_starttls: SmtpServer, monkeypatch: pytest.MonkeyPatch, dns_server: DnsServer,
+) -> None:
+    monkeypatch.setenv("BOT_CHECKS_TEST_ALLOW", "127.0.0.2/32")
+    monkeypatch.setenv("BOT_CHECKS_DNS_SERVER", dns_server.address)
+    budget = Budget(FAST)
+    result = probe("loopback.test", resolver=host_resolver(budget), budget=budget,
+                   port=smtp_starttls.port)
+    assert result.outcome == "refused"
+
+
+@pytest.mark.usefixtures("allow_loopback")
+def test_the_probes_reach_an_allowed_test_server(smtp_starttls: SmtpServer) -> None:
+    """The counterpart of the refusals: with the allowance the same probe gets through."""
+    budget = Budget(FAST)
+    result = probe("loopback.test", resolver=host_resolver(budget), budget=budget,
+                   port=smtp_starttls.port)
+    assert result.outcome == "starttls"
+
+
+@pytest.mark.usefixtures("no_allowance")
+def test_the_whole_email_check_never_contacts_a_private_mx(
+    dns_server: DnsServer, silent: SilentServer) -> None:
+    dns_server.add_mail("inward.test", mx_address="127.0.0.1")
+    result = check_email_domain("inward.test", smtp_port=silent.port, https_port=silent.port,
+                                limits=FAST)
+    assert result.outcome == "checked"
+    assert {f.id: f.status for f in result.findings}["starttls"] == "fail"
+    assert silent.held == []

@@ -5,10 +5,24 @@ from __future__ import annotations
 from typing import Callable
 
 import pytest
+from dnslib import A
 
 from bot.checks.findings import CheckResult
 from bot.checks.website import check_website
-from tests.checks.servers import GOOD_HEADERS, Route, WebServer
+from tests.checks.conftest import FAST
+from tests.checks.servers import (
+    GOOD_HEADERS,
+    SECURITY_TXT,
+    DnsServer,
+    Route,
+    SilentServer,
+    WebServer,
+    caa,
+    security_txt,
+)
+from tests.checks.servers import ZONE_KEY as DNSKEY_RECORD
+
+A_LOOPBACK = A("127.0.0.1")
 
 pytestmark = pytest.mark.usefixtures("allow_loopback")
 
@@ -20,7 +34,8 @@ def statuses(result: CheckResult) -> dict[str, str]:
 
 
 def message(result: CheckResult, finding_id: str) -> str:
-    return next(f.message for f in result.findings if f.id == finding_id)
+    found = next(f for f in result.findings if f.id == finding_id)
+    return f"{found.message} {found.fix}"
 
 
 def test_a_well_set_up_site_passes_everything(web_server: StartServer) -> None:
@@ -29,9 +44,12 @@ def test_a_well_set_up_site_passes_everything(web_server: StartServer) -> None:
     assert result.outcome == "checked"
     assert statuses(result) == {
         "https": "pass", "certificate_expiry": "pass", "http_redirect": "pass", "hsts": "pass",
-        "content_security_policy": "pass", "x_content_type_options": "pass", "framing": "pass",
-        "referrer_policy": "pass", "software_versions": "pass",
+        "tls_old_versions": "pass", "tls_modern_versions": "pass", "mixed_content": "pass",
+        "security_txt": "pass", "content_security_policy": "pass",
+        "x_content_type_options": "pass", "framing": "pass", "referrer_policy": "pass",
+        "software_versions": "pass",
     }
+    assert result.score() == 100
     assert "valid for another 364 days" in message(result, "certificate_expiry")
     assert ("http", "/") in server.requests and ("https", "/") in server.requests
 
@@ -99,12 +117,28 @@ def test_x_frame_options_counts_as_framing_protection(web_server: StartServer) -
     assert statuses(check_website(f"https://127.0.0.1:{server.port}"))["framing"] == "pass"
 
 
-def test_a_short_hsts_max_age_is_a_warning(web_server: StartServer) -> None:
+@pytest.mark.parametrize("max_age, status", [
+    ("300", "warning"), ("15768000", "warning"), ("31535999", "warning"), ("31536000", "pass"),
+    ("63072000", "pass"),
+])
+def test_hsts_needs_at_least_a_year(web_server: StartServer, max_age: str, status: str) -> None:
     server = web_server()
-    server.routes["/"] = Route(headers={"Strict-Transport-Security": "max-age=300"})
+    server.routes["/"] = Route(headers={"Strict-Transport-Security": f"max-age={max_age}"})
     result = check_website(f"https://127.0.0.1:{server.port}")
+    assert statuses(result)["hsts"] == status
+    if status == "warning":
+        assert "less than a year" in message(result, "hsts") and "31536000" in message(result, "hsts")
+
+
+def test_hsts_counts_on_the_first_https_answer_not_after_a_redirect(web_server: StartServer) -> None:
+    server = web_server()
+    server.routes["/"] = Route(302, {"Location": "/home"}, b"")
+    server.routes["/home"] = Route(headers=dict(GOOD_HEADERS))
+    result = check_website(f"https://127.0.0.1:{server.port}/")
     assert statuses(result)["hsts"] == "warning"
-    assert "six months" in message(result, "hsts")
+    assert "first HTTPS answer" in message(result, "hsts")
+    server.routes["/"] = Route(302, {"Location": "/home", **GOOD_HEADERS}, b"")
+    assert statuses(check_website(f"https://127.0.0.1:{server.port}/"))["hsts"] == "pass"
 
 
 def test_revealed_software_versions_are_named(web_server: StartServer) -> None:
@@ -133,7 +167,7 @@ def test_a_redirect_chain_is_followed_to_the_end(web_server: StartServer) -> Non
     server.routes["/step2"] = Route(307, {"Location": "/home"}, b"")
     server.routes["/home"] = Route(headers=dict(GOOD_HEADERS))
     result = check_website(f"https://127.0.0.1:{server.port}/")
-    assert statuses(result)["hsts"] == "pass"
+    assert statuses(result)["content_security_policy"] == "pass"
     assert ("https", "/home") in server.requests
 
 
@@ -166,3 +200,88 @@ def test_a_site_that_answers_nothing_is_unreachable() -> None:
     result = check_website(f"https://127.0.0.1:{port}")
     assert result.outcome == "unreachable"
     assert "couldn't reach" in result.problem
+
+
+def test_a_server_offering_only_tls_1_0_fails(web_server: StartServer) -> None:
+    server = web_server(versions=("TLSv1", "TLSv1"))
+    result = check_website(f"https://127.0.0.1:{server.port}")
+    found = statuses(result)
+    assert found["https"] == "fail" and "old TLS versions" in message(result, "https")
+    assert found["tls_old_versions"] == "fail" and "TLS 1.0" in message(result, "tls_old_versions")
+    assert found["tls_modern_versions"] == "fail"
+
+
+def test_a_server_offering_tls_1_1_beside_1_2_fails_on_the_old_one(web_server: StartServer) -> None:
+    server = web_server(versions=("TLSv1_1", "TLSv1_2"))
+    result = check_website(f"https://127.0.0.1:{server.port}")
+    found = statuses(result)
+    assert found["https"] == "pass" and found["tls_modern_versions"] == "pass"
+    assert found["tls_old_versions"] == "fail"
+    text = message(result, "tls_old_versions")
+    assert "TLS 1.1" in text and "TLS 1.0" not in text.split("turn off")[0]
+
+
+def test_a_server_offering_only_tls_1_3_passes(web_server: StartServer) -> None:
+    server = web_server(versions=("TLSv1_3", "TLSv1_3"))
+    result = check_website(f"https://127.0.0.1:{server.port}")
+    assert statuses(result)["tls_old_versions"] == "pass"
+    assert statuses(result)["tls_modern_versions"] == "pass"
+    assert "offers TLS 1.3" in message(result, "tls_modern_versions")
+
+
+@pytest.mark.parametrize("route, words", [
+    (None, "no security.txt"),
+    (security_txt(days=-1), "has expired"),
+    (security_txt(expires=False), "no valid Expires"),
+    (security_txt(contact=False), "no Contact"),
+    (security_txt(days=800), "more than a year ahead"),
+    (security_txt(content_type="text/html"), "no security.txt"),
+])
+def test_security_txt_fails_when_missing_stale_or_incomplete(
+        web_server: StartServer, route: Route | None, words: str) -> None:
+    server = web_server()
+    if route is None:
+        del server.routes[SECURITY_TXT]
+    else:
+        server.routes[SECURITY_TXT] = route
+    result = check_website(f"https://127.0.0.1:{server.port}")
+    assert statuses(result)["security_txt"] == "warning"
+    assert words in message(result, "security_txt")
+
+
+@pytest.mark.parametrize("tag, status", [
+    (b'<script src="http://cdn.example/app.js"></script>', "fail"),
+    (b'<link rel="stylesheet" href="http://cdn.example/site.css">', "fail"),
+    (b'<iframe src="http://maps.example/embed"></iframe>', "fail"),
+    (b'<img src="http://cdn.example/logo.png">', "warning"),
+    (b'<a href="http://elsewhere.example/">a link</a><img src="https://cdn.example/a.png">', "pass"),
+])
+def test_mixed_content_on_the_home_page(web_server: StartServer, tag: bytes, status: str) -> None:
+    server = web_server()
+    server.routes["/"] = Route(headers=dict(GOOD_HEADERS), body=b"<html><body>" + tag + b"</body></html>")
+    result = check_website(f"https://127.0.0.1:{server.port}")
+    assert statuses(result)["mixed_content"] == status
+
+
+def test_caa_and_dnssec_on_a_named_site(web_server: StartServer, dns_server: DnsServer) -> None:
+    dns_server.add({("signed-site.test", "A"): [A_LOOPBACK], ("signed-site.test", "CAA"): [
+        caa("letsencrypt.org")], ("signed-site.test", "DNSKEY"): [DNSKEY_RECORD]},
+        signed_as="signed-site.test")
+    dns_server.add({("www.plain-site.test", "A"): [A_LOOPBACK], ("plain-site.test", "A"): [A_LOOPBACK]})
+    signed = web_server("signed-site.test")
+    good = check_website(f"https://signed-site.test:{signed.port}/")
+    assert statuses(good)["caa"] == "pass" and "letsencrypt.org" in message(good, "caa")
+    assert statuses(good)["dnssec"] == "pass"
+    plain = web_server("www.plain-site.test")
+    bare = check_website(f"https://www.plain-site.test:{plain.port}/")
+    assert statuses(bare)["caa"] == "warning" and "CAA" in message(bare, "caa")
+    assert statuses(bare)["dnssec"] == "warning"
+
+
+def test_a_silent_site_is_given_up_on_within_the_time_limit(silent: SilentServer) -> None:
+    import time
+
+    started = time.monotonic()
+    result = check_website(f"https://127.0.0.1:{silent.port}", limits=FAST)
+    assert time.monotonic() - started < FAST.total + 0.5
+    assert result.outcome == "unreachable"

@@ -315,7 +315,7 @@ class _Writer:
             visitor_key=state.visitor_key, at=event.at, week=monday(event.at), kind=check.kind,
             outcome=check.outcome, passes=statuses.count("pass"),
             warnings=statuses.count("warning"), fails=statuses.count("fail"),
-            findings=_join([f"{name}:{status}" for name, status in check.findings]),
+            findings=_join([f"{name}:{status}" for name, status in check.findings], 1024),
         ))
         self.report.checks += 1
 

@@ -831,10 +831,17 @@
   }
 
   // ---- talking to the assistant --------------------------------------------------
+  // A message holding a web address or domain may start a check, which can take a while:
+  // the owner is told its time limits while it runs (bot/checks/budget.py).
+  var CHECK_NOTE = 'Checking: each server gets up to 5 seconds to answer, the whole check up to 20 seconds';
+  function mayStartCheck(text) {
+    return /(^|[\s@\/])[a-z0-9-]+(\.[a-z0-9-]+)*\.([a-z]{2,}|\d{1,3})(:\d+)?([\/?.!,]|\s|$)/i.test(text || '');
+  }
+
   function setTyping(on) {
     while (typing.firstChild) { typing.removeChild(typing.firstChild); }
     if (on) {
-      typing.appendChild(document.createTextNode('The assistant is typing'));
+      typing.appendChild(document.createTextNode(typeof on === 'string' ? on : 'The assistant is typing'));
       var dots = el('span', 'dots');
       dots.setAttribute('aria-hidden', 'true');
       dots.appendChild(el('span'));
@@ -923,7 +930,7 @@
     if (!botUrl) { showError(); return; }
     busy = true;
     var item = pending[0];
-    setTyping(true);
+    setTyping(mayStartCheck(item.text) ? CHECK_NOTE : true);
     var messageId = messageIdOf(item);
     save();  // the id is kept with the message, so a retry after a reload reuses it
     post(item.payload || item.text, messageId).then(function (replies) {

@@ -1,0 +1,108 @@
+"""Stored check results: what changed since last time, and which checks are due again.
+
+A result is kept per visitor (their pseudonym) and per checked host (a keyed hash of it),
+with each finding's id and status and the score: nothing that names the business. The
+address itself is kept only in the conversation's profile, so deleting the profile and
+:func:`forget` together remove every trace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Literal, cast
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot import reply_contract as contract
+from bot.checks.findings import CheckResult
+from bot.privacy.pseudonyms import load_secret
+from bot.storage.models import CheckHistory
+
+RECHECK_DAYS = 30
+_TABLE = CheckHistory.__table__
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    kind: str
+    at: datetime
+    score: int | None
+    statuses: dict[str, str]
+
+
+def target_key(kind: str, target: str, secret: str | None = None) -> str:
+    """A keyed hash of the checked host, so runs of one site can be compared without it."""
+    key = (secret or load_secret()).encode()
+    return hmac.new(key, f"target:{kind}:{target.lower()}".encode(), hashlib.sha256).hexdigest()
+
+
+def record(engine: Engine, visitor: str, target: str, result: CheckResult,
+           at: datetime | None = None) -> None:
+    """Keep a checked result (refusals and failures to connect are not worth keeping)."""
+    if result.outcome != "checked":
+        return
+    with engine.begin() as connection:
+        connection.execute(_TABLE.insert().values(
+            visitor_key=visitor, target_key=target, kind=result.kind,
+            at=(at or datetime.now(timezone.utc)).replace(tzinfo=None), score=result.score(),
+            findings=json.dumps({f.id: f.status for f in result.findings}, sort_keys=True)))
+
+
+def _run(row: sa.engine.Row) -> StoredRun:
+    return StoredRun(kind=row.kind, at=row.at, score=row.score, statuses=json.loads(row.findings))
+
+
+def last_run(engine: Engine, visitor: str, target: str, kind: str) -> StoredRun | None:
+    """The newest stored run of this check of this host for this visitor."""
+    query = (sa.select(_TABLE).where(_TABLE.c.visitor_key == visitor, _TABLE.c.target_key == target,
+                                     _TABLE.c.kind == kind)
+             .order_by(_TABLE.c.at.desc(), _TABLE.c.id.desc()).limit(1))
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    return _run(row) if row is not None else None
+
+
+def latest_runs(engine: Engine, visitor: str) -> list[StoredRun]:
+    """The newest run of each kind for a visitor, for the welcome-back message."""
+    newest = (sa.select(_TABLE.c.kind, sa.func.max(_TABLE.c.id).label("id"))
+              .where(_TABLE.c.visitor_key == visitor).group_by(_TABLE.c.kind).subquery())
+    query = sa.select(_TABLE).join(newest, _TABLE.c.id == newest.c.id).order_by(_TABLE.c.kind)
+    with engine.connect() as connection:
+        return [_run(row) for row in connection.execute(query)]
+
+
+def changes(before: StoredRun | None, after: CheckResult) -> list[contract.CheckChange]:
+    """Each finding whose status differs from the stored run, in the new result's order."""
+    if before is None:
+        return []
+    found: list[contract.CheckChange] = []
+    now = {f.id: f.status for f in after.findings}
+    for finding_id, status in now.items():
+        old = before.statuses.get(finding_id, "new")
+        if old != status:
+            found.append({"id": finding_id,
+                          "before": cast(Literal["pass", "warning", "fail", "new"], old),
+                          "after": status})
+    for finding_id, old in before.statuses.items():
+        if finding_id not in now:
+            found.append({"id": finding_id,
+                          "before": cast(Literal["pass", "warning", "fail", "new"], old),
+                          "after": "gone"})
+    return found
+
+
+def due(run: StoredRun, now: datetime | None = None, days: int = RECHECK_DAYS) -> bool:
+    """Is a monthly re-check of this stored run due?"""
+    current = (now or datetime.now(timezone.utc)).replace(tzinfo=None)
+    return current - run.at >= timedelta(days=days)
+
+
+def forget(engine: Engine, visitor: str) -> int:
+    """Delete every stored run of a visitor (with their profile); returns how many."""
+    with engine.begin() as connection:
+        return int(connection.execute(_TABLE.delete().where(_TABLE.c.visitor_key == visitor)).rowcount)

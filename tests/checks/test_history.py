@@ -1,0 +1,137 @@
+"""Keeping and comparing check results, and what a check changes in the conversation:
+against a real, migrated SQLite database, and a real email check on loopback.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.checks import history
+from bot.checks.conversation import after_check, stored_address, welcome_back
+from bot.checks.email_domain import check_email_domain
+from bot.checks.findings import CheckResult, Finding
+from bot.checks.plan_links import plan_reply_with_findings, plan_with_findings
+from bot.guidance.knowledge import default_knowledge_base
+from bot.guidance.profile import BusinessProfile
+from bot.storage import database
+from tests.checks.servers import DnsServer
+
+SECRET = "test-secret-for-check-history"
+
+
+@pytest.fixture()
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    monkeypatch.setenv("ANALYTICS_SECRET", SECRET)
+    url = f"sqlite:///{tmp_path / 'analytics.db'}"
+    database.upgrade(url)
+    return database.create_engine(url)
+
+
+def website(**statuses: str) -> CheckResult:
+    return CheckResult("website", "checked", findings=tuple(
+        Finding(name, status, f"{name} is {status}.") for name, status in statuses.items()))  # type: ignore[arg-type]
+
+
+def test_a_second_check_shows_what_changed_and_nothing_names_the_site(engine: Engine) -> None:
+    kb, profile = default_knowledge_base(), BusinessProfile()
+    first = after_check(kb, website(https="pass", hsts="warning", caa="warning"), profile, {},
+                        "owner-1", "shop.example.co.uk", engine)
+    assert "What changed" not in (first.reply.messages[0].text or "")
+    second = after_check(kb, website(https="pass", hsts="pass", security_txt="warning"), profile,
+                         first.slots, "owner-1", "https://shop.example.co.uk/", engine)
+    text = second.reply.messages[0].text or ""
+    assert "What changed since last time:" in text
+    assert "- hsts: worth fixing before, OK now" in text
+    assert "- security txt: not checked before, worth fixing now" in text
+    assert "- caa: worth fixing before, no longer checked now" in text
+    with engine.connect() as connection:
+        dump = "\n".join(str(row) for row in connection.execute(sa.text("select * from check_history")))
+    assert "example" not in dump and "owner-1" not in dump
+    # Another visitor checking the same site starts afresh.
+    other = after_check(kb, website(https="pass"), profile, {}, "owner-2", "shop.example.co.uk", engine)
+    assert "changed" not in (other.reply.messages[0].text or "")
+
+
+def test_an_unchanged_result_says_so(engine: Engine) -> None:
+    kb, profile = default_knowledge_base(), BusinessProfile()
+    after_check(kb, website(https="pass"), profile, {}, "owner-3", "a.example", engine)
+    again = after_check(kb, website(https="pass"), profile, {}, "owner-3", "a.example", engine)
+    assert "Nothing has changed since last time." in (again.reply.messages[0].text or "")
+
+
+def test_stored_runs_are_forgotten_and_due_monthly(engine: Engine) -> None:
+    visitor = "v" * 64
+    history.record(engine, visitor, "t" * 64, website(https="pass"),
+                   at=datetime(2026, 11, 1, 9, 0))
+    run = history.latest_runs(engine, visitor)[0]
+    assert run.statuses == {"https": "pass"} and run.score == 100
+    assert history.due(run, now=datetime(2026, 12, 1, 9, 0))
+    assert not history.due(run, now=datetime(2026, 11, 1, 9, 0) + timedelta(days=29))
+    assert history.forget(engine, visitor) == 1
+    assert history.latest_runs(engine, visitor) == []
+
+
+@pytest.mark.usefixtures("allow_loopback")
+def test_a_microsoft_365_domain_fills_the_profile_so_the_owner_is_not_asked(
+        engine: Engine, dns_server: DnsServer) -> None:
+    dns_server.add_mail("m365-owner.test", mx="m365-owner-test.mail.protection.outlook.com",
+                        dkim={}, mta_sts=None)
+    result = check_email_domain("m365-owner.test", smtp_port=1)
+    turn = after_check(default_knowledge_base(), result, BusinessProfile(), {}, "owner-4",
+                       "m365-owner.test", engine)
+    assert turn.slots["cloud"] == ["microsoft_365"]
+    assert "Microsoft 365, so I've noted that you use it" in (turn.reply.messages[1].text or "")
+    assert "email_domain:dkim" in turn.slots["check_failures"]
+    assert stored_address("email_domain", turn.slots) == "m365-owner.test"
+    # An owner who already said which email they use is not overruled.
+    told = after_check(default_knowledge_base(), result,
+                       BusinessProfile(cloud=frozenset({"google_workspace"})), {}, "owner-4",
+                       "m365-owner.test", engine)
+    assert "cloud" not in told.slots
+    assert welcome_back(turn.slots) == (
+        f"Welcome back. When I last checked, your email domain scored {result.score()} out of 100. "
+        'Say "check my website again" or "check my email again" to see what has changed.')
+
+
+def test_check_problems_join_the_plan_with_the_finding_named() -> None:
+    kb = default_knowledge_base()
+    profile = BusinessProfile(size="micro", website="online_shop")
+    found = ["email_domain:dmarc", "website:security_txt", "website:caa"]
+    plan = plan_with_findings(kb, profile, [], found)
+    linked = {item.step.id: items for item, items in plan if items}
+    assert linked == {"email_security_stop_spoofing": ["email_domain:dmarc"],
+                      "website_security_contact": ["website:security_txt"],
+                      "website_domain_protection": ["website:caa"]}
+    assert len(plan) <= 8
+    reply = plan_reply_with_findings(kb, profile, [], found)
+    text = reply.messages[0].text or ""
+    assert "Found by your email check: dmarc." in text
+    assert "Found by your website check: security txt." in text
+    entries = reply.messages[0].custom["plan"]  # type: ignore[index]
+    assert {"topic": "website", "step": "website_security_contact",
+            "title": kb.step("website_security_contact").title,  # type: ignore[union-attr]
+            "findings": ["website:security_txt"]} in entries
+    # A step already done stays out; without problems the plan is the usual one.
+    assert "website_security_contact" not in reply_ids(kb, profile, ["website_security_contact"], found)
+    assert plan_reply_with_findings(kb, profile, [], []).messages[0].text == \
+        plan_reply_with_findings(kb, profile, [], ["website:unknown_finding"]).messages[0].text
+
+
+def reply_ids(kb: object, profile: BusinessProfile, done: list[str], found: list[str]) -> list[str]:
+    return plan_reply_with_findings(kb, profile, done, found).offered  # type: ignore[arg-type]
+
+
+def test_retention_purges_stored_runs_older_than_the_profile(engine: Engine, tmp_path: Path) -> None:
+    from bot.analytics import purge
+
+    history.record(engine, "v" * 64, "t" * 64, website(https="pass"), at=datetime(2026, 1, 1))
+    history.record(engine, "v" * 64, "t" * 64, website(https="fail"), at=datetime(2026, 11, 30))
+    purge(f"sqlite:///{tmp_path / 'no-tracker.db'}", engine, days=90, now=datetime(2026, 12, 1))
+    assert [run.statuses for run in history.latest_runs(engine, "v" * 64)] == [{"https": "fail"}]
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("select count(*) from check_history")).scalar() == 1
