@@ -101,7 +101,7 @@ train: spacy encoder
 	fi
 
 run: train
-	@mkdir -p var
+	@install -d -m 0700 var
 	$(BIN)/honcho start -f Procfile
 
 # PostgreSQL, Redis, two Rasa servers, two action servers, web, ingestion and nginx on

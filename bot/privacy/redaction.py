@@ -51,6 +51,11 @@ PLACEHOLDERS: dict[str, str] = {
     "long_number": "[NUMBER]",
 }
 CATEGORIES: tuple[str, ...] = tuple(PLACEHOLDERS)
+#: Removed by the REST channel before Rasa sees the message, so no store, log or export ever
+#: holds them: secrets that let someone take money or an account. The rest is redacted when
+#: analytics are ingested (bot/analytics/ingest.py).
+HIGH_RISK: frozenset[str] = frozenset(
+    {"card", "iban", "sort_code", "account_number", "ni_number", "password", "url_secret", "long_number"})
 
 # Public services the assistant itself sends people to: Report Fraud (formerly Action Fraud)
 # and the NCSC's Suspicious Email Reporting Service. Telling us you used them is not personal.
@@ -600,16 +605,19 @@ def _mask(text: str, spans: Sequence[Span]) -> str:
     return "".join(pieces)
 
 
-def redact(text: str) -> RedactionResult:
+def redact(text: str, only: frozenset[str] | None = None) -> RedactionResult:
     """Replace each piece of personal data in ``text`` with its category placeholder.
+
+    With ``only``, every detector still runs (so a phone number is never mistaken for an
+    account number), but only pieces of those categories are replaced.
 
     Passes repeat until one finds nothing: a placeholder can change what its neighbours look
     like to an earlier detector, and redacting a redacted log must never remove more.
     """
-    result = _redact_once(text)
+    result = _redact_once(text, only)
     found = list(result.found)
     for _ in range(_MAX_PASSES):
-        again = _redact_once(result.text)
+        again = _redact_once(result.text, only)
         if not again.found:
             break
         found += [category for category in again.found if category not in found]
@@ -617,7 +625,7 @@ def redact(text: str) -> RedactionResult:
     return RedactionResult(result.text, tuple(found))
 
 
-def _redact_once(text: str) -> RedactionResult:
+def _redact_once(text: str, only: frozenset[str] | None = None) -> RedactionResult:
     masked = _mask(text, [m.span() for m in _EXISTING.finditer(text)])
     hits: list[_Hit] = []
     for category, detector in _DETECTORS:
@@ -630,7 +638,7 @@ def _redact_once(text: str) -> RedactionResult:
             claimed.append(_Hit(start, end, category))
         masked = _mask(masked, [(hit.start, hit.end) for hit in claimed])
         hits.extend(claimed)
-    hits.sort(key=lambda hit: hit.start)
+    hits = sorted((hit for hit in hits if only is None or hit.category in only), key=lambda hit: hit.start)
     pieces, pos = [], 0
     for hit in hits:
         pieces += [text[pos:hit.start], PLACEHOLDERS[hit.category]]
