@@ -159,7 +159,7 @@ def _emails(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
 
 # ---- IBAN --------------------------------------------------------------------------------
 
-_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})\d{2}(?=[ ]?[A-Za-z0-9])")
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})\d{2}(?=[ \-]?[A-Za-z0-9])")
 
 
 def _ibans(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
@@ -173,7 +173,7 @@ def _ibans(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
             char = text[pos]
             if char.isascii() and char.isalnum():
                 positions.append(pos)
-            elif not (char == " " and text[pos + 1: pos + 2].isalnum()):
+            elif not (char in " -" and text[pos + 1: pos + 2].isalnum()):
                 break
             pos += 1
         if len(positions) < length:
@@ -194,7 +194,8 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _MAX_DIGITS = 19  # the longest card number; phone numbers are shorter
 
 
-def _windows(text: str, accept: Callable[[str], bool], merge: bool = False) -> Iterator[Span]:
+def _windows(text: str, accept: Callable[[str], bool], merge: bool = False,
+             glued_ok: bool = False) -> Iterator[Span]:
     """Runs of whole digit groups that ``accept`` takes, those with the most digits first.
 
     With ``merge``, overlapping candidates are redacted together: in "March 2024 4000 0000
@@ -216,7 +217,7 @@ def _windows(text: str, accept: Callable[[str], bool], merge: bool = False) -> I
                 if piece.startswith("(") and piece.count("(") > piece.count(")"):
                     start += 1
                 glued = text[end: end + 1].isalpha() or text[end: end + 1] == "_"  # "0000PASSWORD"
-                if not glued and accept(text[start:end]):
+                if (glued_ok or not glued) and accept(text[start:end]):
                     candidates.append((-count, start, end))
         if merge:
             yield from _merged([(start, end) for _, start, end in candidates])
@@ -275,7 +276,7 @@ def _is_long_number(piece: str) -> bool:
 
 
 def _cards(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
-    return _windows(text, _is_card, merge=True)
+    return _windows(text, _is_card, merge=True, glued_ok=True)  # "4111111111111111exp0427"
 
 
 def _phones(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
@@ -314,22 +315,36 @@ def _ips(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
 
 # ---- National Insurance numbers ----------------------------------------------------------
 
+# Any two letters: HMRC's examples use never-issued prefixes (QQ 12 34 56 C), and owners copy
+# them; a shape is redacted, not only a valid number.
 _NI = re.compile(
-    r"(?<![\w])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])( ?)(?:\d{2} ?\d{2} ?\d{2}|\d{3} \d{3})"
-    r"(?: ?[A-D])?(?![\w])",
+    r"(?<![\w])([A-Z]{2})([ \-]?)(\d{2}[ \-]?\d{2}[ \-]?\d{2}|\d{3}[ \-]\d{3}|\d{4}[ \-]\d{2})"
+    r"(?:[ \-]?([A-Z]))?(?![\w])",
     re.I,
 )
-
+#: Two-letter words that may stand before a number and a letter ("on 12 34 56 a call").
+_SHORT_WORDS = _words("on at in to is it of by or an as am we me my us up no so do go be he if ok")
+_ISSUED_PREFIX = re.compile(r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]")
 _NI_CONTEXT = re.compile(r"\b(?:NI|N\.I\.|NINO|national\s+insurance)\b", re.I)
+_REFERENCE_BEFORE = re.compile(r"\b(?:registration|reg|ref|reference|order|ico|invoice|model|part)\b", re.I)
 
 
 def _ni_numbers(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
     for match in _NI.finditer(text):
-        letters, gap = match.group(1), match.group(2)
-        said = _NI_CONTEXT.search(text[max(0, match.start() - 25): match.start()])
-        if gap and not letters.isupper() and not said:
-            continue  # "on 12 34 56" is a word and a number; NI numbers are upper case, compact or named
-        yield match.span()
+        letters, gap, suffix = match.group(1), match.group(2), match.group(4)
+        before = text[max(0, match.start() - 30): match.start()]
+        said = _NI_CONTEXT.search(before) or _NI_CONTEXT.search(text[match.end(): match.end() + 30])
+        if suffix is not None and suffix.upper() in "ABCD":
+            if said or letters.isupper() or not gap or letters.lower() not in _SHORT_WORDS:
+                yield match.span()
+            continue
+        if suffix is not None:
+            if said:
+                yield match.span()
+            continue
+        if said or (not gap and letters.isupper() and _ISSUED_PREFIX.fullmatch(letters)
+                    and not _REFERENCE_BEFORE.search(before)):
+            yield match.span()
 
 
 # ---- volunteered passwords, PINs and codes -----------------------------------------------
@@ -490,7 +505,7 @@ def _passwords(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
 
 _SORT_DASHED = re.compile(r"(?<![\w.\-/])(\d{2})-(\d{2})-(\d{2})(?![\w\-/]|\.\d)")
 _SORT_AFTER_WORD = re.compile(
-    r"\b(?:sort\s*code|sortcode|s/c|sort(?=[\s:#.\-]*\d\d[ \-]\d\d[ \-]\d\d))\b"
+    r"\b(?:(?:branch\s+)?sort\s*code(?=[\s:#.\-]|\d)|sortcode|s/c\b|s\.c\b\.?|sc\b|sort\b)"
     r"[\s:#.\-]*(?:(?:is|was|no\.?|number)[\s:]*)*"
     r"(\d{2}[ \-]?\d{2}[ \-]?\d{2})(?![\w\-/]|\.\d)",
     re.I,
@@ -503,7 +518,13 @@ _BANK_WORDS = re.compile(
 _DATE_BEFORE = re.compile(r"\b(?:on|dated?|since|from|until|till|by|before|after|between|and)\s*$", re.I)
 
 
+# Six digits then eight, as a payroll or payments export writes a sort code and account.
+_SORT_THEN_ACCOUNT = re.compile(r"(?<![\w.\-/])(\d{6})[ ;,|/]{1,2}\d{8}(?![\w\-/]|\.\d)")
+
+
 def _sort_codes(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
+    for match in _SORT_THEN_ACCOUNT.finditer(text):
+        yield match.span(1)
     for match in _SORT_AFTER_WORD.finditer(text):
         yield match.span(1)
     for match in _SORT_DASHED.finditer(text):
@@ -519,9 +540,12 @@ def _sort_codes(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
             yield match.span()
 
 
-_ACCOUNT = re.compile(r"(?<![\w.\-/+£$€])(?<!\d[ \-])(\d{6,10}|\d{4} \d{4})(?![\w\-/]|\.\d|%)")
+_ACCOUNT = re.compile(
+    r"(?<![\w.\-/+£$€])(?<!\d[ \-])(\d{6,10}|\d{4}[ \-]\d{4}|\d{2} \d{2} \d{2} \d{2})(?![\w\-/]|\.\d|%)"
+    r"|(?:(?<=acc)|(?<=acct)|(?<=acc-)|(?<=acct-)|(?<=a/c-))(\d{8})(?!\w)", re.I)
 _ACCOUNT_LABEL = re.compile(
-    r"\b(?:account|acct|acc|a/c)\s*(?:number|num|no\.?|#)?\s*(?:is|was|:)?\s*:?\s*$|a/c\s*:?\s*$", re.I
+    r"(?:\b(?:account|acct|acc|a/c|ac|a\.c\.)\s*(?:number|num|no\.?|#)?\s*(?:is|was|:|-)?\s*:?\s*"
+    r"|a/c\s*:?\s*|a\.c\b\.?\s*)$", re.I
 )
 
 
@@ -536,7 +560,8 @@ def _account_numbers(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
                 yield start, end
             continue
         near_sort_code = any(abs(hit.end - start) <= 20 or abs(end - hit.start) <= 20 for hit in sort_codes)
-        if near_sort_code or _BANK_WORDS.search(before) or _BANK_WORDS.search(text[end: end + 30]):
+        if near_sort_code or _ACCOUNT_LABEL.search(before[-25:]) or _BANK_WORDS.search(before) \
+                or _BANK_WORDS.search(text[end: end + 30]):
             yield start, end
 
 
@@ -577,22 +602,111 @@ def _postcodes(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
         yield match.span()
 
 
+# ---- separators people type inside numbers -----------------------------------------------
+
+# Between the groups of a number people type dots, underscores, slashes, commas, tabs,
+# line breaks, non-breaking, thin and zero-width spaces, en and em dashes, and spaces around
+# any of them ("4111 - 1111", "4111, 1111"). Detectors of numbers read a view of the text in
+# which each such separator between two letters or digits (one of them a digit) is one
+# space, or one "-" when it held a dash; their spans are mapped back to the real text.
+_BLANKS = "[ \t\u00a0\u2007\u2009\u202f\u200b\u200c\u200d\u2060\ufeff]"
+_SEPARATOR = re.compile(
+    rf"(?<=[0-9A-Za-z\x00]){_BLANKS}*(?:[.\-_/,;|\u2010-\u2015\u2212]|\r?\n){_BLANKS}*(?=[0-9A-Za-z])"
+    rf"|(?<=[0-9A-Za-z]){_BLANKS}{{2,3}}(?=[0-9A-Za-z])"
+    rf"|(?<=[0-9A-Za-z])[\t\u00a0\u2007\u2009\u202f\u200b\u200c\u200d\u2060\ufeff](?=[0-9A-Za-z])"
+)
+_DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
+
+
+def _compact(text: str) -> tuple[str, list[int]]:
+    """The text with number separators made plain, and where each of its characters came from."""
+    pieces: list[str] = []
+    origin: list[int] = []
+    pos = 0
+    for match in _SEPARATOR.finditer(text):
+        start, end = match.span()
+        before, after = text[start - 1], text[end] if end < len(text) else ""
+        if not (before.isdigit() or after.isdigit()) or not (
+                (before.isdigit() or before == _MASK or _code_letters(text, start, -1))
+                and (after.isdigit() or _code_letters(text, end, 1))):
+            continue
+        if match.group() == " ":
+            continue
+        pieces.append(text[pos:start])
+        origin.extend(range(pos, start))
+        pieces.append("-" if any(char in _DASHES for char in match.group()) else " ")
+        origin.append(start)
+        pos = end
+    pieces.append(text[pos:])
+    origin.extend(range(pos, len(text)))
+    origin.append(len(text))
+    return "".join(pieces), origin
+
+
+def _code_letters(text: str, pos: int, step: int) -> bool:
+    """Letters at ``pos`` (reading away from a separator) that look like part of a code, not a word:
+    one letter, or up to four capitals ("C" of an NI number, "NWBK" of an IBAN)."""
+    run: list[str] = []
+    index = pos - 1 if step < 0 else pos
+    while 0 <= index < len(text) and text[index].isalpha() and len(run) < 6:
+        run.append(text[index])
+        index += step
+    letters = "".join(run)
+    return len(letters) == 1 or (len(letters) <= 4 and letters.isupper())
+
+
+def _tolerant(detector: Detector) -> Detector:
+    """``detector`` run on the compact view, its spans mapped back to the text."""
+
+    def run(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
+        view, origin = _compact(text)
+        if view == text:
+            yield from detector(text, hits)
+            return
+        moved = [_Hit(_view_index(origin, hit.start), _view_index(origin, hit.end), hit.category)
+                 for hit in hits]
+        for start, end in detector(view, moved):
+            yield origin[start], origin[end - 1] + 1
+
+    return run
+
+
+def _whole_numbers(detector: Detector) -> Detector:
+    """Drop spans that are only part of a dotted number: "10.0.19045.2965" is a version."""
+
+    def run(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
+        for start, end in detector(text, hits):
+            dotted_before = start >= 2 and text[start - 1] == "." and text[start - 2].isdigit()
+            dotted_after = text[end: end + 1] == "." and text[end + 1: end + 2].isdigit()
+            if not (dotted_before or dotted_after):
+                yield start, end
+
+    return run
+
+
+def _view_index(origin: list[int], position: int) -> int:
+    """The first view character at or after ``position`` of the text."""
+    import bisect
+
+    return bisect.bisect_left(origin, position)
+
+
 # ---- putting it together -----------------------------------------------------------------
 
 # Stricter and longer shapes first: each detector only sees what earlier ones left.
 _DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("url_secret", _url_secrets),
     ("email", _emails),
-    ("iban", _ibans),
-    ("card", _cards),
+    ("iban", _tolerant(_ibans)),
+    ("card", _tolerant(_cards)),
     ("ip", _ips),
-    ("ni_number", _ni_numbers),
+    ("ni_number", _tolerant(_ni_numbers)),
     ("password", _passwords),
-    ("sort_code", _sort_codes),
-    ("account_number", _account_numbers),
-    ("phone", _phones),
+    ("sort_code", _tolerant(_sort_codes)),
+    ("account_number", _tolerant(_account_numbers)),
+    ("phone", _whole_numbers(_tolerant(_phones))),
     ("postcode", _postcodes),
-    ("long_number", _long_numbers),
+    ("long_number", _tolerant(_long_numbers)),
 )
 
 
