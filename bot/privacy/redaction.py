@@ -49,6 +49,8 @@ PLACEHOLDERS: dict[str, str] = {
     "phone": "[PHONE]",
     "postcode": "[POSTCODE]",
     "long_number": "[NUMBER]",
+    "date_of_birth": "[DATE_OF_BIRTH]",
+    "address": "[ADDRESS]",
 }
 CATEGORIES: tuple[str, ...] = tuple(PLACEHOLDERS)
 #: Removed by the REST channel before Rasa sees the message, so no store, log or export ever
@@ -122,6 +124,9 @@ IBAN_LENGTHS = {
     "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24,
     "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SE": 24, "SI": 19,
     "SK": 24, "SM": 27, "TN": 24, "TR": 26, "UA": 29, "VG": 24, "XK": 20,
+    # Joined SWIFT's IBAN registry more recently.
+    "BI": 27, "BY": 28, "DJ": 27, "FK": 18, "HN": 28, "IQ": 23, "LY": 25, "MN": 20, "NI": 28,
+    "OM": 23, "RU": 33, "SC": 31, "SD": 18, "SO": 23, "SV": 28, "TL": 23, "VA": 22, "YE": 30,
 }
 
 
@@ -136,8 +141,18 @@ _SECRET_PARAM = re.compile(
 )
 _EMAIL = re.compile(
     r"(?<![\w.%+\-])[A-Za-z0-9_][A-Za-z0-9._%+\-']*@"
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w\-])"
+    r"(?:(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,24}|xn--[A-Za-z0-9\-]{2,59})"
+    r"|[A-Za-z][A-Za-z0-9\-]{2,62})(?![\w\-@])"
 )
+# "bob dot smith at gmail dot com", "john at gmail.com", "sam (at) example [dot] org".
+_DOT = r"(?:\s*[\[(]dot[\])]\s*|\s+dot\s+|\.)"
+_SPELLED_EMAIL = re.compile(
+    rf"(?<![\w.@])([A-Za-z0-9_][\w+\-]*(?:{_DOT}[\w+\-]+)*)(?:\s*[\[(]at[\])]\s*|\s+at\s+)"
+    rf"([A-Za-z0-9][\w\-]*(?:{_DOT}[A-Za-z0-9][\w\-]*)*{_DOT}(?:com|net|org|co|uk|io|info|biz|me|gov|ac|"
+    rf"edu|eu|de|fr|ie|us|ca|au|nz|in|email|online|site|tech))\b",
+    re.I,
+)
+_MAIL_CONTEXT = re.compile(r"\b(?:e-?mail|mail|address|contact|write|reach|message)\w*\b", re.I)
 _TRAILING_PUNCT = ".,;:!?)]}\"'”’"
 
 
@@ -154,6 +169,14 @@ def _url_secrets(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
 def _emails(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
     for match in _EMAIL.finditer(text):
         if match.group().lower() not in PUBLIC_EMAILS:
+            yield match.span()
+    for match in _SPELLED_EMAIL.finditer(text):
+        local = match.group(1)
+        spelled_dot = re.search(r"\bdot\b|\[|\(", match.group(), re.I)
+        said = _MAIL_CONTEXT.search(text[max(0, match.start() - 30): match.start()])
+        if local.lower() in _NOT_SECRETS or local.lower().endswith(("ed", "ing")):
+            continue
+        if spelled_dot or said:
             yield match.span()
 
 
@@ -287,13 +310,39 @@ def _long_numbers(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
     return _windows(text, _is_long_number, merge=True)
 
 
+# Phone numbers in other countries' national forms: "(415) 555-0132", "1-312-515-2239 x12",
+# "91-415-555-0132", "09-7625400", "567-8900"; and bare 10-11 digit runs ("13812345678").
+_EXTENSION = r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,5}\b)?"
+_NATIONAL_PHONE = re.compile(
+    r"(?<![\d+])(?:\+?\d{1,3}[ .\-]?)?(?:\(\d{3}\)\s?|\d{3}[ .\-])\d{3}[ .\-]\d{4}(?![\d])" + _EXTENSION
+    + r"|(?<![\w.\-])0\d-\d{7}(?![\w\-])"
+    + r"|(?<![\w.\-/:])\d{3}-\d{4}(?![\w\-/])"
+    + r"|(?<![\w.\-/:+£$€#])(?P<bare>[1-9]\d{9,10})(?![\w.\-/%])",
+    re.I,
+)
+_PHONE_CONTEXT = re.compile(
+    r"\b(?:phone|tel|telephone|mobile|cell|call|ring|whatsapp|fax|contact|my\s+\w+\s+number)\b", re.I)
+
+
+def _national_phones(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
+    for match in _NATIONAL_PHONE.finditer(text):
+        digits = _digits(match.group())
+        if digits in PUBLIC_NUMBERS or any("0" + digits[k:] in PUBLIC_NUMBERS for k in (1, 2, 3)):
+            continue
+        if match.group().startswith("0") and len(digits) != 9:
+            continue  # UK numbers start with 0 and are judged by _is_phone
+        if match.group("bare") and not _PHONE_CONTEXT.search(text[max(0, match.start() - 30): match.start()]):
+            continue  # "order 1234567890": a bare run of digits is a phone number only when said to be
+        yield match.span()
+
+
 # ---- IP addresses ------------------------------------------------------------------------
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?:/\d{{1,2}})?(?![\w.]*\w)")
 _IPV6 = re.compile(
     r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?"
-    r"(?:/\d{1,3})?(?![\w:])"
+    r"(?:%[\w.]+)?(?:/\d{1,3})?(?![\w:])"
 )
 _VERSION_BEFORE = re.compile(r"(?:\bv|\bversion|\bbuild|\bver\.?|\brelease)\s*$", re.I)
 
@@ -303,8 +352,8 @@ def _ips(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
         if not _VERSION_BEFORE.search(text[max(0, match.start() - 12): match.start()]):
             yield match.span()
     for match in _IPV6.finditer(text):
-        candidate = match.group().split("/")[0]
-        if not re.search(r"\d", candidate):
+        candidate = match.group().split("/")[0].split("%")[0]
+        if not re.search(r"\d", candidate) and candidate != "::":
             continue
         try:
             ipaddress.IPv6Address(candidate)
@@ -485,8 +534,41 @@ def _passphrase_words(text: str, pos: int) -> list[int]:
     return ends
 
 
+# A credential written as a form: "password crickets" or "p: biggreenhat" as the last word
+# on its line, as people paste them from a note.
+_LAST_ON_LINE = re.compile(r"[ \t]*[:=]?[ \t]*([^\s\x00]{2,64})[ \t]*(?=\n|$)")
+_LINE_TRIGGER = re.compile(r"(?im)^(?:p|pw|pwd|pass)(?=[ \t]*:)")
+_LOGIN_BEFORE = re.compile(r"\b(?:user\s?name|login|user|u)\b\s*:?\s*\S+\s*$", re.I)
+_PASSWORD_NOUNS = _words("""
+manager managers policy policies reset resets change changes expiry protected protection strength
+generator generators vault vaults app apps hint hints rules rule length checker manager? managers?
+""")
+
+
+def _form_secret(text: str, trigger: re.Match[str]) -> Span | None:
+    """The last word on a trigger's line, when the line reads as a pasted credential."""
+    last = _LAST_ON_LINE.match(text, trigger.end())
+    if not last or trigger.group().lower() in ("pin", "otp"):
+        return None
+    word = last.group(1).rstrip(_TRAILING_PUNCT).lower()
+    if word in _NOT_SECRETS or word in _PASSWORD_NOUNS or _UNIT_AFTER.match(text, last.end(1)):
+        return None
+    line_start = text.rfind("\n", 0, trigger.start()) + 1
+    starts_line = not text[line_start: trigger.start()].strip()
+    after_login = _LOGIN_BEFORE.search(text[max(0, trigger.start() - 60): trigger.start()])
+    if (starts_line and "\n" in text) or after_login:
+        return last.span(1)
+    return None
+
+
 def _passwords(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
-    for trigger in _TRIGGER.finditer(text):
+    for trigger in list(_TRIGGER.finditer(text)) + list(_LINE_TRIGGER.finditer(text)):
+        form = _form_secret(text, trigger)
+        if form:
+            yield form
+            continue
+        if trigger.re is _LINE_TRIGGER:
+            continue
         kind = "pin" if trigger.group("pin") else "short" if trigger.group("short") else "word"
         attempts = [(_STRONG_SHORT, True)] if kind == "short" else [(_STRONG, True), (_WEAK, False)]
         if kind == "pin":
@@ -602,6 +684,58 @@ def _postcodes(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
         yield match.span()
 
 
+
+
+# ---- dates of birth and street addresses ---------------------------------------------------
+
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_DATE = re.compile(
+    r"(?<![\w/.\-])(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})"
+    r"|\d{4}-\d{1,2}-\d{1,2}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?[\s\-]+(?:of\s+)?{_MONTH}\.?,?[\s\-]+\d{{4}}"
+    rf"|{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})(?![\w/])",
+    re.I,
+)
+_BIRTH = re.compile(r"\b(?:born|birth|birthday|dob|d\.o\.b\.?|b\.d\.)\b|\bd\.o\.b", re.I)
+
+
+def _dates_of_birth(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
+    for match in _DATE.finditer(text):
+        before = text[max(0, match.start() - 60): match.start()]
+        after = text[match.end(): match.end() + 20]
+        if _BIRTH.search(before) or _BIRTH.search(after):
+            yield match.span()
+
+
+# A house number, a name and a street word: "101 main st.", "4 Paula views", "Flat 98R",
+# with the town on the next line when the address is written over lines. Faker's odd street
+# words (views, keys, branch...) need a capitalised name, as they are ordinary words too.
+_STREET_WORDS = (r"street|st|road|rd|lane|ln|avenue|ave|drive|dr|close|crescent|terrace|boulevard|blvd|"
+                 r"gardens|grove|square|sq|mews|parade|row|walk|court|ct|place|pl|way|hill|park")
+_ODD_STREET_WORDS = r"views?|keys?|branch|overpass|falls?|mall|stravenue|bypass|circle|junction|village|ville"
+_NOT_STREET_NAMES = _words("minute minutes min mins hour hours mile miles second seconds km")
+_STREET = re.compile(
+    rf"(?<![\w£$€.])(?:(?:flat|apartment|apt|unit)\s+\d+[A-Za-z]?,?\s*\n?\s*)?"
+    rf"(?:\d{{1,4}}[A-Za-z]?,?\s+|(?:flat|apartment|apt|unit)\s+\d+[A-Za-z]?,?\s*\n)"
+    rf"((?:[A-Za-z][a-z']+\s+){{1,3}}?)"
+    rf"(?:(?P<common>{_STREET_WORDS})|(?P<odd>{_ODD_STREET_WORDS}))\b\.?"
+    rf"(?P<town>,?[ \t]*\n[ \t]*(?:[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){{0,2}}),?"
+    rf"(?:[ \t]*\n[ \t]*(?:[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){{0,2}}),?(?=[ \t]*(?:\n|$)))?)?",
+    re.I,
+)
+
+
+def _addresses(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
+    for match in _STREET.finditer(text):
+        names = match.group(1).split()
+        if not names or names[-1].lower() in _NOT_STREET_NAMES or names[0].lower() in _FUNCTION_WORDS:
+            continue
+        if match.group("odd") and not names[0][0].isupper():
+            continue
+        yield match.span()
+
+
 # ---- separators people type inside numbers -----------------------------------------------
 
 # Between the groups of a number people type dots, underscores, slashes, commas, tabs,
@@ -697,6 +831,7 @@ def _view_index(origin: list[int], position: int) -> int:
 _DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("url_secret", _url_secrets),
     ("email", _emails),
+    ("date_of_birth", _dates_of_birth),
     ("iban", _tolerant(_ibans)),
     ("card", _tolerant(_cards)),
     ("ip", _ips),
@@ -705,7 +840,9 @@ _DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("sort_code", _tolerant(_sort_codes)),
     ("account_number", _tolerant(_account_numbers)),
     ("phone", _whole_numbers(_tolerant(_phones))),
+    ("phone", _national_phones),
     ("postcode", _postcodes),
+    ("address", _addresses),
     ("long_number", _tolerant(_long_numbers)),
 )
 
