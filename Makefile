@@ -38,7 +38,7 @@ PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10.13 2>/dev/null) && echo $$p/bin/pyth
 
 .PHONY: help install lock spacy encoder train run test test-fast lint typecheck unit validate \
         rasa-test nlu-cv bench-nlu bench bench-dashboard clean js-tools run-scaled bench-scaled \
-        bench-scaled-share bench-cores
+        bench-scaled-share bench-cores bench-redaction
 
 help:
 	@echo "make run        install, build and train if needed, start Rasa, actions and web"
@@ -53,6 +53,7 @@ help:
 	@echo "make bench-scaled  load through nginx: one Rasa server against two, three times (about 45 min)"
 	@echo "make bench-scaled-share  the same with each Rasa server held to half its core (root; about 40 min)"
 	@echo "make bench-cores  how the machine itself scales from one core to two (40 s)"
+	@echo "make bench-redaction  redaction recall on the project's, the independent and other projects' cases"
 
 # ---- setup ---------------------------------------------------------------
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -150,6 +151,12 @@ bench-nlu: train
 
 bench: train
 	$(PY) -m bench.latency --write BENCHMARKS.md
+
+# Redaction on the project's seeded corpus, the independent corpus and, when ../shared holds
+# it, the peer corpus of other projects' PII test cases (read from there, never copied).
+bench-redaction: install
+	$(PY) -m bench.redaction_report --write BENCHMARKS.md
+	$(PY) -m bench.redaction_peer --write BENCHMARKS.md --check
 
 bench-dashboard: install
 	$(PY) -m bench.dashboard_speed --write BENCHMARKS.md

@@ -47,6 +47,8 @@ class Tally:
     misses: list[str] = field(default_factory=list)
     false_positives: list[str] = field(default_factory=list)
     negatives: int = 0
+    #: Ordinary messages any detector changes (phone numbers and IPs are removed by policy).
+    changed_by_all: list[str] = field(default_factory=list)
 
     def add(self, category: str, ok: bool, note: str) -> None:
         self.total[category] = self.total.get(category, 0) + 1
@@ -77,7 +79,7 @@ def score_peer(path: Path) -> tuple[Tally, dict[str, int]]:
         if case.get("negative"):
             tally.negatives += 1
             if redacted != text:
-                tally.false_positives.append(f"{case['id']}: \"{_short(text)}\" -> \"{_short(redacted)}\"")
+                tally.false_positives.append(str(case.get("suite_entity", "?")))
             continue
         for positive in case["positives"]:
             category = CLAIMED.get(positive["entity"])
@@ -107,6 +109,8 @@ def score_independent(path: Path = INDEPENDENT) -> Tally:
                           f"{category}: `{_short(secret)}` left in \"{_short(redacted)}\"")
     for text in ordinary:
         tally.negatives += 1
+        if redact(text).text != text:
+            tally.changed_by_all.append(redact(text).text)
         redacted = redact(text, only=HIGH_RISK).text
         if redacted != text:
             tally.false_positives.append(f"\"{_short(text)}\" -> \"{_short(redacted)}\"")
@@ -141,9 +145,13 @@ def markdown(peer: tuple[Tally, dict[str, int]] | None, independent: Tally) -> s
         lines += ["", "Not claimed (not counted): " + ", ".join(
             f"{name} {count}" for name, count in sorted(unclaimed.items())), "", "Missed:", ""]
         lines += [f"- {miss}" for miss in tally.misses] or ["- none"]
-        lines += ["", "Negative cases changed:", ""]
-        lines += [f"- {fp}" for fp in tally.false_positives] or ["- none"]
-        lines.append("")
+        counts: dict[str, int] = {}
+        for entity in tally.false_positives:
+            counts[entity] = counts.get(entity, 0) + 1
+        lines += ["", "Negative cases changed, by the suite's entity (most are IBANs and cards with a "
+                      "wrong check digit, which the project still removes by shape, as `[NUMBER]` or in "
+                      "pieces; see docs/security.md): " + (", ".join(
+                          f"{name} {count}" for name, count in sorted(counts.items())) or "none"), ""]
     removed = sum(independent.removed.get(c, 0) for c in INDEPENDENT_CATEGORIES)
     total = sum(independent.total.get(c, 0) for c in INDEPENDENT_CATEGORIES)
     lines += [f"**Independent corpus** (`tests/data/redaction_independent.yml`, written apart from the "
@@ -151,6 +159,10 @@ def markdown(peer: tuple[Tally, dict[str, int]] | None, independent: Tally) -> s
               f"target >= {MIN_INDEPENDENT_RECALL}. Ordinary messages the REST channel changes "
               f"(false positives of card, bank, NI and password removal): "
               f"{len(independent.false_positives)} of {independent.negatives}.", ""]
+    lines += [f"All detectors together (ingestion, staff pages, exports) change "
+              f"{len(independent.changed_by_all)} of {independent.negatives} ordinary messages; each is listed:", ""]
+    lines += [f"- \"{_short(text)}\"" for text in independent.changed_by_all] or ["- none"]
+    lines.append("")
     lines += _table(independent)
     lines += ["", "Missed:", ""]
     lines += [f"- {miss}" for miss in independent.misses] or ["- none"]
