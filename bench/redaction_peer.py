@@ -160,7 +160,8 @@ def markdown(peer: tuple[Tally, dict[str, int]] | None, independent: Tally) -> s
               f"(false positives of card, bank, NI and password removal): "
               f"{len(independent.false_positives)} of {independent.negatives}.", ""]
     lines += [f"All detectors together (ingestion, staff pages, exports) change "
-              f"{len(independent.changed_by_all)} of {independent.negatives} ordinary messages; each is listed:", ""]
+              f"{len(independent.changed_by_all)} of {independent.negatives} ordinary messages; "
+              "each is listed:", ""]
     lines += [f"- \"{_short(text)}\"" for text in independent.changed_by_all] or ["- none"]
     lines.append("")
     lines += _table(independent)

@@ -28,7 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import reply_contract as contract
-from bot.channels import rasa_patches, request_guard, secrets_notice
+from bot.channels import rasa_patches, request_guard, secrets_notice, visitor_token
 from bot.channels.input_guard import check_message
 from bot.channels.redelivery import handle_once, is_message_id
 
@@ -41,6 +41,26 @@ def _bad_request(problem: str, status: int = 400) -> HTTPResponse:
     return response.json({"error": problem}, status=status)
 
 
+async def _conversation_exists(request: Request, sender: str) -> bool:
+    store = request.app.ctx.agent.tracker_store
+    tracker = await store.retrieve(sender)
+    return tracker is not None and len(tracker.events) > 0
+
+
+async def _token_refusal(request: Request, sender: str, token: object) -> HTTPResponse | None:
+    """Refuse a message whose token does not match its sender id, or a continuation without one."""
+    if not visitor_token.required():
+        return None
+    if token is not None:
+        if visitor_token.matches(sender, token):
+            return None
+        return _bad_request("'visitor_token' does not match this 'sender'.", 403)
+    if await _conversation_exists(request, sender):
+        return _bad_request("This conversation continues only with the 'visitor_token' its first "
+                            "reply gave (header X-Visitor-Token).", 403)
+    return None
+
+
 async def _told_before(request: Request, sender: str) -> bool:
     """Whether this conversation was already told that something was removed from a message."""
     store = request.app.ctx.agent.tracker_store
@@ -48,6 +68,13 @@ async def _told_before(request: Request, sender: str) -> bool:
     if tracker is None:
         return False
     return secrets_notice.already_told(e.text for e in tracker.events if isinstance(e, UserUttered))
+
+
+def _token_headers(sender: str) -> dict[str, str]:
+    if not visitor_token.required():
+        return {}
+    return {visitor_token.HEADER: visitor_token.token_for(sender),
+            "Access-Control-Expose-Headers": visitor_token.HEADER}
 
 
 class GuardedRestInput(RestInput):
@@ -95,10 +122,15 @@ class GuardedRestInput(RestInput):
             if message_id is not None and not is_message_id(message_id):
                 return _bad_request("'message_id' must be 8 to 64 letters, digits, '-' or '_'.")
 
+            refused = await _token_refusal(request, sender, body.get("visitor_token"))
+            if refused is not None:
+                return refused
+
             guard = check_message(text)
             if not guard.accepted:
                 return response.json([{"recipient_id": sender, "text": guard.reply,
-                                       "custom": contract.refused(guard.reason or "refused")}])
+                                       "custom": contract.refused(guard.reason or "refused")}],
+                                     headers=_token_headers(sender))
 
             removed = secrets_notice.remove_secrets(str(text))
             told = [] if not removed.found or await _told_before(request, sender) else [
@@ -115,6 +147,6 @@ class GuardedRestInput(RestInput):
                 logger.error("Message handling timed out for a REST message.")
             except Exception:
                 logger.exception("Message handling failed for a REST message.")
-            return response.json(told + collector.messages)
+            return response.json(told + collector.messages, headers=_token_headers(sender))
 
         return webhook
