@@ -37,7 +37,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10.13 2>/dev/null) && echo $$p/bin/python || command -v python3.10 || true)
 
 .PHONY: help install lock spacy encoder train run test test-fast lint typecheck unit validate \
-        rasa-test nlu-cv bench-nlu bench bench-dashboard clean js-tools run-scaled bench-scaled \
+        rasa-test nlu-cv bench-nlu bench bench-answers answers-cv bench-dashboard clean js-tools run-scaled bench-scaled \
         bench-scaled-share bench-cores bench-redaction
 
 help:
@@ -46,6 +46,8 @@ help:
 	@echo "make test-fast  ruff, mypy and the tests that need no trained model"
 	@echo "make bench-nlu  NLU quality on the held-out split (results in BENCHMARKS.md)"
 	@echo "make nlu-cv     NLU cross-validation of the training data: what to improve data by"
+	@echo "make bench-answers  answers on the held-out questions (results in BENCHMARKS.md)"
+	@echo "make answers-cv answer selection methods compared on the answers' own examples"
 	@echo "make bench      latency and throughput of the running stack vs a plain Rasa bot"
 	@echo "make bench-dashboard  staff dashboard page times at 1M turns (results in BENCHMARKS.md)"
 	@echo "make js-tools   install the browser tests' axe-core from tests/js (make test does this)"
@@ -148,6 +150,15 @@ nlu-cv: spacy encoder
 bench-nlu: train
 	$(RASA) test nlu --model $(MODEL) --nlu tests/data/nlu_heldout.yml --out $(RESULTS)/nlu --no-plot
 	$(PY) -m bench.nlu_report --results $(RESULTS)/nlu --write BENCHMARKS.md
+
+# Answers on the held-out questions (as written, with typos, long), and the parse time.
+bench-answers: train
+	$(PY) -m bench.answers --show-errors 15
+
+# Answer selection methods compared by cross-validation on the answers' own examples
+# (never the held-out split); about 10 minutes on two cores.
+answers-cv: spacy encoder
+	$(PY) -m bench.answers_cv --folds 5
 
 bench: train
 	$(PY) -m bench.latency --write BENCHMARKS.md

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any, Dict, List, Literal, Optional
 
 from rasa_sdk import Action, Tracker
@@ -12,8 +13,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.checks import reply as check_reply
 from bot.checks import service as checks
 from bot.guidance import replies
+from bot.guidance.answering import Decision, asks_prevention, decide
 from bot.guidance.extraction import extract_facts
 from bot.guidance.knowledge import TOPIC_IDS, KnowledgeBase, default_knowledge_base
+from bot.guidance.knowledge.answers import default_answers
 from bot.guidance.profile import (
     ATTRIBUTE_VALUES,
     BOOLEAN_ATTRIBUTES,
@@ -21,6 +24,7 @@ from bot.guidance.profile import (
     BusinessProfile,
     to_slot_value,
 )
+from bot.nlp.language import is_welsh
 
 PROFILE_SLOTS = tuple(ATTRIBUTE_VALUES)
 COMMON_TOPICS = ("phishing", "passwords", "backups")
@@ -68,24 +72,92 @@ def _list_slot(tracker: Tracker, name: str) -> List[str]:
     return list(value) if isinstance(value, list) else []
 
 
+def _decision(tracker: Tracker, intent: str | None = None) -> Decision:
+    """The answering rules (bot/guidance/answering.py) applied to the latest message."""
+    message = tracker.latest_message
+    ranking = message.get("intent_ranking") or []
+    if intent is None:
+        intent = _intent(tracker)
+        if intent == "nlu_fallback" and ranking:
+            # The fallback hides the classifier's own guess; the rules weigh it themselves.
+            intent = str(ranking[0].get("name") or "")
+    confidence = next((float(r.get("confidence") or 0.0) for r in ranking if r.get("name") == intent),
+                      float((message.get("intent") or {}).get("confidence") or 0.0))
+    return decide(intent=intent, confidence=confidence, text=_text(tracker),
+                  parsed=message.get("answers"), answers=default_answers(), topics=TOPIC_IDS,
+                  intent_ranking=ranking)
+
+
+def _topic_events(reply: replies.Reply) -> List[EventType]:
+    events: List[EventType] = [SlotSet("last_topic", reply.topic), SlotSet("shown_steps", reply.offered)]
+    if reply.offered:
+        events.append(SlotSet("offered_steps", reply.offered))
+    return events
+
+
+def _respond(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision,
+             profile: BusinessProfile) -> List[EventType]:
+    """Send the reply the decision calls for; the slot events it implies."""
+    if decision.kind == "answers":
+        answers = default_answers()
+        reply = replies.answer_reply(_kb(), [answers[a] for a in decision.answers], profile)
+        _send(dispatcher, reply)
+        return _topic_events(reply)
+    if decision.kind == "topic" and decision.topic in TOPIC_IDS:
+        reply = replies.topic_answer(_kb(), decision.topic, profile)
+        _send(dispatcher, reply)
+        return _topic_events(reply)
+    if decision.kind == "incident":
+        reply = replies.incident_reply(_kb(), _text(tracker), profile)
+        _send(dispatcher, reply)
+        return [SlotSet("last_topic", reply.topic), SlotSet("shown_steps", [])]
+    if decision.kind == "refuse":
+        if is_welsh(_text(tracker)):
+            _send(dispatcher, replies.welsh_reply())
+        else:
+            dispatcher.utter_message(response="utter_out_of_scope")
+        return []
+    if is_welsh(_text(tracker)):
+        _send(dispatcher, replies.welsh_reply())
+        return []
+    _send(dispatcher, replies.clarify_reply(_kb(), list(decision.candidates) or list(COMMON_TOPICS)))
+    return []
+
+
+def _with_facts(tracker: Tracker) -> tuple[List[EventType], BusinessProfile]:
+    """What the message says about the business, as slot events, and the profile with it."""
+    events = _fact_events(_facts(tracker))
+    slots = {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS}
+    slots.update({e["name"]: e["value"] for e in events})
+    return events, BusinessProfile.from_slots(slots)
+
+
 class ActionAnswerTopic(Action):
+    """A question: the specific answer when one fits, else the topic, else a question back.
+    Whatever the message says about the business is recorded too."""
+
     def name(self) -> str:
         return "action_answer_topic"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        topic = _intent(tracker).removeprefix("ask_")
-        if topic not in TOPIC_IDS:
-            _send(dispatcher, replies.clarify_reply(_kb(), list(TOPIC_IDS[:3])))
-            return []
-        reply = replies.topic_answer(_kb(), topic, _profile(tracker))
-        _send(dispatcher, reply)
-        return [
-            SlotSet("last_topic", topic),
-            SlotSet("shown_steps", reply.offered),
-            SlotSet("offered_steps", reply.offered),
-        ]
+        events, profile = _with_facts(tracker)
+        return events + _respond(dispatcher, tracker, _decision(tracker), profile)
+
+
+class ActionOutOfScope(Action):
+    """Out of scope by the classifier: refused politely, unless a specific answer is a
+    confident match (nothing about a business's devices, accounts or money is refused)."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        events, profile = _with_facts(tracker)
+        return events + _respond(dispatcher, tracker, _decision(tracker, "out_of_scope"), profile)
 
 
 class ActionMoreInfo(Action):
@@ -121,15 +193,25 @@ class ActionGivePlan(Action):
 
 
 class ActionHandleIncident(Action):
+    """Something has gone wrong: the specific answer for that incident when one fits, with
+    the reporting routes for this business's nation. A message that asks how to prevent
+    something is answered as the question it is."""
+
     def name(self) -> str:
         return "action_handle_incident"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        reply = replies.incident_reply(_kb(), _text(tracker), _profile(tracker))
-        _send(dispatcher, reply)
-        return [SlotSet("last_topic", reply.topic), SlotSet("shown_steps", [])]
+        events, profile = _with_facts(tracker)
+        decision = _decision(tracker, "report_incident")
+        if decision.kind == "answers":
+            answers = default_answers()
+            if not asks_prevention(_text(tracker)) and answers[decision.answers[0]].kind == "question":
+                decision = Decision("incident")
+        if decision.kind in ("clarify", "refuse") and not asks_prevention(_text(tracker)):
+            decision = Decision("incident")
+        return events + _respond(dispatcher, tracker, decision, profile)
 
 
 class ActionUpdateProfile(Action):
@@ -142,11 +224,29 @@ class ActionUpdateProfile(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         facts = _facts(tracker)
-        events = _fact_events(facts)
-        slots = {slot: tracker.get_slot(slot) for slot in PROFILE_SLOTS}
-        slots.update({e["name"]: e["value"] for e in events})
-        _send(dispatcher, replies.profile_update_reply(BusinessProfile.from_slots(slots), facts))
+        events, profile = _with_facts(tracker)
+        decision = _decision(tracker, _question_intent(tracker))
+        if decision.kind == "answers" and _asks_something(_text(tracker)):
+            # A description with a question: note the business quietly, answer the question.
+            return events + _respond(dispatcher, tracker, decision, profile)
+        _send(dispatcher, replies.profile_update_reply(profile, facts))
         return events
+
+
+def _asks_something(text: str) -> bool:
+    lowered = text.strip().lower()
+    return "?" in lowered or bool(re.search(
+        r"\b(how|what|who|where|when|why|which|can|could|should|do|does|is|are|must|need)\b[^.!]*$",
+        lowered))
+
+
+def _question_intent(tracker: Tracker) -> str:
+    """The likeliest intent that is not a description of the business."""
+    for item in tracker.latest_message.get("intent_ranking") or []:
+        name = str(item.get("name") or "")
+        if name not in PROFILE_INTENTS and name != "nlu_fallback":
+            return name
+    return "nlu_fallback"
 
 
 def _chosen_step(tracker: Tracker) -> Optional[str]:
@@ -271,7 +371,8 @@ class ActionRecordFollowUp(Action):
 
 
 class ActionClarify(Action):
-    """Low confidence: ask which topic was meant, offering the likeliest ones."""
+    """Low confidence in the intent: a specific answer if one is a confident match, else ask
+    which topic was meant, offering the likeliest ones (or the commonest topics)."""
 
     def name(self) -> str:
         return "action_clarify"
@@ -279,16 +380,8 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        ranking = tracker.latest_message.get("intent_ranking") or []
-        candidates = [
-            str(item.get("name", "")).removeprefix("ask_")
-            for item in ranking
-            if str(item.get("name", "")).removeprefix("ask_") in TOPIC_IDS
-        ]
-        # With no topic in the ranking (a bare /nlu_fallback payload, say), offer the
-        # topics small businesses ask about most.
-        _send(dispatcher, replies.clarify_reply(_kb(), candidates or list(COMMON_TOPICS)))
-        return []
+        events, profile = _with_facts(tracker)
+        return events + _respond(dispatcher, tracker, _decision(tracker), profile)
 
 
 class ValidateProfileForm(Action):

@@ -22,7 +22,8 @@ app = typer.Typer(help="Tools for the SME cyber guidance assistant.", no_args_is
 #: Everything `rasa train` reads, and the code of the project's own NLU components.
 #: A change to any of these means the model must be retrained.
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data/nlu", "data/rules.yml", "data/stories.yml",
-                   "data/patterns", "requirements-encoder.txt", "bot/nlp")
+                   "data/patterns", "data/answers", "requirements-encoder.txt", "bot/nlp",
+                   "bot/guidance/knowledge/answers.py")
 
 
 def training_fingerprint(root: Path = PROJECT_ROOT, inputs: tuple[str, ...] = TRAINING_INPUTS) -> str:

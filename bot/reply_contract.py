@@ -130,14 +130,28 @@ class Custom(TypedDict):
 
 
 def guidance(topic: str, steps: Sequence[StepEntry] = (), *, answer: str | None = None,
-             links: Sequence[Link] = ()) -> Custom:
+             links: Sequence[Link] = (), human: bool = False, language: str | None = None) -> Custom:
     """A guidance reply: its topic, the steps offered with it, the answer id if a specific
-    answer was given, and the contacts it names."""
+    answer was given, the contacts it names, whether the owner asked for a person, and the
+    language of the message when it was not English."""
     custom: Custom = {"topic": topic}
     if answer is not None:
         custom["answer"] = answer
     if steps:
         custom["steps"] = list(steps)
+    if links:
+        custom["links"] = list(links)
+    if human:
+        custom["human"] = True
+    if language is not None:
+        custom["language"] = language
+    return custom
+
+
+def language_only(language: str, links: Sequence[Link] = ()) -> Custom:
+    """A reply to a message in a language the assistant does not answer in, with where to
+    get help in that language."""
+    custom: Custom = {"language": language}
     if links:
         custom["links"] = list(links)
     return custom

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from typing import Iterable, Literal, Sequence
 
 from bot import reply_contract as contract
+from bot.guidance.answering import variant_text
 from bot.guidance.incidents import classify, routes_for
+from bot.guidance.knowledge.answers import Answer
 from bot.guidance.knowledge.loader import KnowledgeBase
 from bot.guidance.knowledge.schema import Step
 from bot.guidance.profile import SIZE_LABELS, BusinessProfile
-from bot.guidance.tailoring import PlanStep, build_plan, topic_steps
+from bot.guidance.tailoring import PlanStep, build_plan, rank_steps, topic_steps
 
 WHO_LABELS = {"owner": "you", "all_staff": "everyone", "it_provider": "your IT provider"}
 EFFORT_LABELS = {"minutes": "minutes", "hours": "a few hours", "days": "a few days"}
@@ -242,3 +244,82 @@ def follow_up_answer_reply(step: Step, status: Literal["not_yet", "dropped"]) ->
         text = f"OK, I've taken \"{step.title}\" off your list."
     custom = contract.follow_up_answer(step.topic, step.id, status)
     return Reply([Message(text=text, custom=custom)])
+
+
+# ---- specific answers -------------------------------------------------------------------
+
+ANSWER_MORE_HINT = 'Say "tell me more" for more on this, or "what should I do first?" for a plan.'
+#: Steps shown under one answer, and under each of two.
+STEPS_UNDER_ONE, STEPS_UNDER_TWO = 2, 1
+
+
+def _answer_steps(kb: KnowledgeBase, answer: Answer, profile: BusinessProfile,
+                  limit: int, skip: Sequence[str]) -> list[PlanStep]:
+    """The answer's own steps that fit this business, best first."""
+    steps = [s for s in (kb.step(i) for i in answer.steps) if s is not None and s.id not in skip]
+    return [item for item in rank_steps(steps, profile)][:limit]
+
+
+def _contact_links(answer: Answer) -> list[contract.Link]:
+    return [contract.link(c.kind, c.label, c.value) for c in answer.contacts]  # type: ignore[arg-type]
+
+
+def _routes_by_nation(kb: KnowledgeBase, answer: Answer, profile: BusinessProfile) -> str:
+    """For an answer that differs by nation when the nation is unknown: every nation's route."""
+    if profile.nation is not None or not any("nation" in v.when for v in answer.variants):
+        return ""
+    lines = [f"- {label}: {route.text}" if label else f"- {route.text}"
+             for route, label in routes_for(profile, kb) if len(route.nations) < 4]
+    return "Where to report depends on where you are:\n" + "\n".join(lines) if lines else ""
+
+
+def answer_reply(kb: KnowledgeBase, chosen: Sequence[Answer], profile: BusinessProfile,
+                 skip: Sequence[str] = ()) -> Reply:
+    """The direct answer first (the variant for this business), then at most two steps of its
+    topic with their commit buttons, then the offer of more. Two answers for two questions."""
+    limit = STEPS_UNDER_ONE if len(chosen) == 1 else STEPS_UNDER_TWO
+    messages: list[Message] = []
+    offered: list[str] = []
+    for answer in chosen:
+        items = _answer_steps(kb, answer, profile, limit, [*skip, *offered])
+        parts = [variant_text(answer, profile)]
+        routes = _routes_by_nation(kb, answer, profile)
+        if routes:
+            parts.append(routes)
+        if items:
+            parts.append("What helps:\n" + "\n".join(f"- {item.step.title}" for item in items))
+        custom = contract.guidance(answer.topic, [_step_entry(item) for item in items],
+                                   answer=answer.id, links=_contact_links(answer),
+                                   human=answer.kind == "human")
+        buttons = [commit_button(item.step) for item in items]
+        messages.append(Message(text="\n\n".join(parts), buttons=buttons, custom=custom))
+        offered += [item.step.id for item in items]
+    last = messages[-1]
+    last.text = f"{last.text}\n\n{ANSWER_MORE_HINT}"
+    last.buttons.append({"title": "Tell me more", "payload": "/more_info"})
+    return Reply(messages, offered=offered, topic=chosen[-1].topic)
+
+
+def refusal_reply(text: str) -> Reply:
+    """Out of scope, politely, saying what the assistant does help with."""
+    return Reply([Message(text=text, custom=contract.refused("out_of_scope"))])
+
+
+WELSH_REPLY = (
+    "Diolch am eich neges. Dim ond yn Saesneg y gallaf ateb ar hyn o bryd. "
+    "Mae Canolfan Seibergadernid Cymru a Busnes Cymru yn cynnig cyngor a help yn Gymraeg.\n\n"
+    "Thank you for your message. I can only answer in English for now. The Wales Cyber "
+    "Resilience Centre and Business Wales offer advice and help in Welsh. Ask me your question "
+    "in English and I will carry on in English."
+)
+WELSH_LINKS = (
+    ("Canolfan Seibergadernid Cymru (Wales Cyber Resilience Centre)", "https://www.wcrcentre.co.uk/"),
+    ("Busnes Cymru (Business Wales)", "https://busnescymru.llyw.cymru/"),
+)
+
+
+def welsh_reply() -> Reply:
+    """A message in Welsh: a short reply in Welsh and English, Welsh sources of help, and
+    the conversation carries on in English."""
+    links = [contract.link("url", label, url) for label, url in WELSH_LINKS]
+    return Reply([Message(text=WELSH_REPLY, custom=contract.language_only("cy", links))])

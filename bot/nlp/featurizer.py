@@ -44,7 +44,7 @@ ENCODERS: dict[str, Callable[[Path], Encoder]] = {"distilled": StaticSentenceEnc
 _LOADED: dict[tuple[str, Path], Encoder] = {}
 
 
-def _encoder(kind: str, directory: Path) -> Encoder:
+def loaded_encoder(kind: str, directory: Path) -> Encoder:
     key = (kind, directory.resolve())
     if key not in _LOADED:
         _LOADED[key] = ENCODERS[kind](key[1])
@@ -63,7 +63,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
         self._scale = float(config["scale"])
-        self._encoder = _encoder(str(config["encoder"]), Path(config["model"]))
+        self._encoder = loaded_encoder(str(config["encoder"]), Path(config["model"]))
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,

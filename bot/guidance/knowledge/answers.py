@@ -293,5 +293,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if failed else 0
 
 
+_DEFAULT: dict[str, Answer] | None = None
+
+
+def default_answers() -> dict[str, Answer]:
+    """The project's answers, validated against the topic files' steps, loaded once per process."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        from bot.guidance.knowledge.loader import default_knowledge_base
+
+        answers = load_answers()
+        check_steps(answers, [s.id for t in default_knowledge_base().topics.values() for s in t.steps])
+        _DEFAULT = answers
+    return _DEFAULT
+
+
 if __name__ == "__main__":
     raise SystemExit(main())

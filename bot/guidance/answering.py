@@ -1,0 +1,143 @@
+"""What to say to a question: the specific answer, two answers, the topic, or a question back.
+
+The NLU gives two opinions on a message: the intent classifier's (a topic, an incident,
+out of scope...) and the answer selector's ranking of specific answers
+(``bot/nlp/answer_selector.py``). The rules, in order:
+
+1. A confident specific answer wins over the topic: the owner asked *that* question.
+   When the intent says the message is out of scope, the answer must be more confident
+   still, so that "how do I register for VAT" is not answered with a security answer.
+2. Two questions in one message, each confidently matched to answers of different topics,
+   get both answers (at most two).
+3. "How do we stop ..." asks for prevention and "X has happened" reports an incident, never
+   the other way round: an incident answer is not given to a prevention question when a
+   prevention answer of similar confidence exists, and the incident path is not taken for
+   a message that asks how to prevent something.
+4. Without a confident answer: the topic's summary when the intent names a topic, a refusal
+   when the message is out of scope, otherwise a clarifying question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bot.guidance.knowledge.answers import Answer
+from bot.guidance.profile import BusinessProfile
+
+#: Answer-model decision values (linear SVM, one class against the rest): above
+#: ``ANSWER_MIN`` the top answer is taken; out-of-scope intents need ``OVER_REFUSAL_MIN``.
+ANSWER_MIN = -0.45
+OVER_REFUSAL_MIN = -0.1
+SEGMENT_MIN = -0.35
+#: An intent confidence at which the classifier's topic is trusted when no answer is.
+TOPIC_MIN = 0.3
+OUT_OF_SCOPE_LABEL = "__out_of_scope__"
+
+Kind = Literal["answers", "topic", "refuse", "clarify", "incident"]
+
+_PREVENTION = re.compile(
+    r"\b(how|what|best way|ways?)\b.{0,40}\b(stop|stopp?ing|prevent|preventing|protect|protecting|avoid|"
+    r"avoiding|guard|defend|secure|securing|make sure|check|spot|tell if|know if)\b|"
+    r"\b(stop|prevent|avoid)\b.{0,30}\b(happening|from)\b|\bbefore it happens\b",
+    re.IGNORECASE)
+_HAPPENED = re.compile(
+    r"\b(has|have|'ve|got|been|was|were|just|we've|i've|someone)\b.{0,30}\b(hacked|stolen|lost|locked|"
+    r"encrypted|scammed|paid|clicked|leaked|breached|taken over|compromised|sent)\b|"
+    r"\b(hacked|stolen|lost|scammed|clicked)\b",
+    re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: Kind
+    answers: tuple[str, ...] = ()
+    topic: str | None = None
+    candidates: tuple[str, ...] = field(default=())
+
+
+def asks_prevention(text: str) -> bool:
+    """Whether the message asks how to prevent something (rather than reporting it)."""
+    return bool(_PREVENTION.search(text)) and not re.search(
+        r"\b(what (do|should) (i|we) do (now|next)|what now|help)\b", text, re.IGNORECASE)
+
+
+def reports_incident(text: str) -> bool:
+    return bool(_HAPPENED.search(text)) and not asks_prevention(text)
+
+
+def _ranked(ranking: Sequence[Mapping[str, Any]]) -> list[tuple[str, float]]:
+    return [(str(r.get("id")), float(r.get("score", -9.0))) for r in ranking]
+
+
+def _best_answer(ranking: Sequence[tuple[str, float]], answers: Mapping[str, Answer], text: str,
+                 minimum: float) -> str | None:
+    """The top answer above ``minimum``, with the prevention/incident guard (rule 3)."""
+    in_scope = [(label, score) for label, score in ranking if label in answers]
+    if not in_scope or in_scope[0][1] < minimum:
+        return None
+    label, score = in_scope[0]
+    if answers[label].kind == "incident" and asks_prevention(text):
+        for other, other_score in in_scope[1:3]:
+            if answers[other].kind != "incident" and other_score >= score - 0.5:
+                return other
+    return label
+
+
+def decide(*, intent: str, confidence: float, text: str, parsed: Mapping[str, Any] | None,
+           answers: Mapping[str, Answer], topics: Sequence[str],
+           intent_ranking: Sequence[Mapping[str, Any]] = ()) -> Decision:
+    """Choose the reply to a question-like message (the rules in the module docstring)."""
+    parsed = parsed or {}
+    ranking = _ranked(parsed.get("ranking") or [])
+    refused = intent == "out_of_scope"
+    top_is_refusal = bool(ranking) and ranking[0][0] == OUT_OF_SCOPE_LABEL
+    candidates = tuple(str(r.get("name", "")).removeprefix("ask_") for r in intent_ranking
+                       if str(r.get("name", "")).removeprefix("ask_") in topics)
+
+    # Rule 2: two questions.
+    segments = parsed.get("questions") or []
+    if len(segments) == 2:
+        chosen = [_best_answer(_ranked(s.get("ranking") or []), answers, str(s.get("text", "")),
+                               SEGMENT_MIN) for s in segments]
+        if all(chosen) and answers[str(chosen[0])].topic != answers[str(chosen[1])].topic:
+            first, second = str(chosen[0]), str(chosen[1])
+            return Decision("answers", (first, second), topic=answers[first].topic)
+
+    # Rule 1.
+    minimum = OVER_REFUSAL_MIN if (refused or top_is_refusal) else ANSWER_MIN
+    best = _best_answer(ranking, answers, text, minimum)
+    if best is not None and not (top_is_refusal and refused):
+        return Decision("answers", (best,), topic=answers[best].topic)
+
+    # Rule 4.
+    topic = intent.removeprefix("ask_")
+    if topic in topics and confidence >= TOPIC_MIN:
+        return Decision("topic", topic=topic)
+    if intent == "report_incident":
+        if not asks_prevention(text):
+            return Decision("incident")
+        if candidates:
+            return Decision("topic", topic=candidates[0])
+    if refused:
+        return Decision("refuse")
+    return Decision("clarify", candidates=candidates)
+
+
+def variant_text(answer: Answer, profile: BusinessProfile) -> str:
+    """The answer's text for this business: the first variant whose conditions all hold."""
+    for variant in answer.variants:
+        if all(_holds(attribute, allowed, getattr(profile, attribute))
+               for attribute, allowed in variant.when.items()):
+            return variant.answer
+    return answer.answer
+
+
+def _holds(attribute: str, allowed: tuple[Any, ...], value: Any) -> bool:
+    if value is None:
+        return False
+    if attribute == "cloud":
+        return any(service in allowed for service in value)
+    return bool(value in allowed and isinstance(value, bool) == isinstance(allowed[0], bool))

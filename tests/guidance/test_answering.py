@@ -1,0 +1,102 @@
+"""The answering rules (bot/guidance/answering.py), one test per rule, on real answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.guidance.answering import (
+    ANSWER_MIN,
+    OUT_OF_SCOPE_LABEL,
+    asks_prevention,
+    decide,
+    reports_incident,
+    variant_text,
+)
+from bot.guidance.knowledge import TOPIC_IDS
+from bot.guidance.knowledge.answers import default_answers
+from bot.guidance.profile import BusinessProfile
+
+ANSWERS = default_answers()
+
+
+def _ranking(*pairs: tuple[str, float]) -> list[dict[str, object]]:
+    return [{"id": label, "topic": ANSWERS[label].topic if label in ANSWERS else OUT_OF_SCOPE_LABEL,
+             "score": score} for label, score in pairs]
+
+
+def _decide(intent: str, ranking, text: str = "a question", confidence: float = 0.8, questions=None):
+    parsed = {"ranking": ranking}
+    if questions:
+        parsed["questions"] = questions
+    return decide(intent=intent, confidence=confidence, text=text, parsed=parsed, answers=ANSWERS,
+                  topics=TOPIC_IDS, intent_ranking=[{"name": intent, "confidence": confidence}])
+
+
+def test_a_confident_answer_wins_over_the_topic():
+    decision = _decide("ask_personal_data", _ranking(("personal_data_subject_access", 0.4),
+                                                     ("personal_data_fee_do_i_pay", -0.6)))
+    assert decision.kind == "answers" and decision.answers == ("personal_data_subject_access",)
+
+
+def test_a_weak_answer_falls_back_to_the_topic_then_to_a_question_back():
+    weak = _ranking(("personal_data_subject_access", ANSWER_MIN - 0.2))
+    assert _decide("ask_backups", weak).kind == "topic"
+    assert _decide("ask_backups", weak).topic == "backups"
+    assert _decide("ask_backups", weak, confidence=0.1).kind == "clarify"
+
+
+def test_out_of_scope_needs_a_more_confident_answer():
+    middling = _ranking(("backups_how_often", (ANSWER_MIN + (-0.1)) / 2))
+    assert _decide("ask_backups", middling).kind == "answers"
+    assert _decide("out_of_scope", middling).kind == "refuse"
+    assert _decide("out_of_scope", _ranking(("devices_staff_own_phones", 0.3))).kind == "answers"
+
+
+def test_the_refusal_class_on_top_with_an_out_of_scope_intent_refuses():
+    ranking = _ranking((OUT_OF_SCOPE_LABEL, 0.5), ("backups_how_often", 0.2))
+    assert _decide("out_of_scope", ranking).kind == "refuse"
+
+
+def test_two_questions_of_different_topics_get_two_answers():
+    questions = [{"text": "should we get cyber insurance", "ranking": _ranking(("cyber_insurance_cost", 0.2))},
+                 {"text": "do we need cyber essentials for a council contract",
+                  "ranking": _ranking(("cyber_essentials_cost", 0.1))}]
+    decision = _decide("ask_cyber_insurance", _ranking(("cyber_insurance_cost", 0.3)), questions=questions)
+    assert decision.answers == ("cyber_insurance_cost", "cyber_essentials_cost")
+
+
+def test_two_questions_of_one_topic_get_one_answer():
+    questions = [{"text": "what is phishing", "ranking": _ranking(("phishing_m365_password_expiry", 0.2))},
+                 {"text": "how do i spot it", "ranking": _ranking(("phishing_vishing", 0.1))}]
+    decision = _decide("ask_phishing", _ranking(("phishing_vishing", 0.3)), questions=questions)
+    assert decision.answers == ("phishing_vishing",)
+
+
+def test_prevention_is_never_taken_for_an_incident():
+    text = "we're a 4 person accountancy, how do we stop someone sending fake bank details to our clients?"
+    assert asks_prevention(text) and not reports_incident(text)
+    ranking = _ranking(("payment_fraud_paid_fake_invoice", 0.3),
+                       ("payment_fraud_stop_fake_bank_details", 0.1))
+    assert _decide("report_incident", ranking, text=text).answers == ("payment_fraud_stop_fake_bank_details",)
+
+
+@pytest.mark.parametrize("text", [
+    "someone hacked our facebook page, what do we do?",
+    "we've just paid a fake invoice",
+    "I lost my work phone on the bus",
+])
+def test_an_incident_is_never_taken_for_prevention(text):
+    assert reports_incident(text) and not asks_prevention(text)
+
+
+def test_an_incident_intent_without_an_answer_takes_the_incident_path():
+    assert _decide("report_incident", _ranking((OUT_OF_SCOPE_LABEL, 0.1)),
+                   text="our server has been hacked").kind == "incident"
+
+
+def test_the_variant_for_the_nation_is_chosen():
+    answer = next(a for a in ANSWERS.values()
+                  if any("nation" in v.when and "scotland" in v.when["nation"] for v in a.variants))
+    scottish = variant_text(answer, BusinessProfile(nation="scotland"))
+    assert scottish != answer.answer
+    assert variant_text(answer, BusinessProfile()) == answer.answer
