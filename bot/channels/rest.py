@@ -41,24 +41,27 @@ def _bad_request(problem: str, status: int = 400) -> HTTPResponse:
     return response.json({"error": problem}, status=status)
 
 
-async def _conversation_exists(request: Request, sender: str) -> bool:
-    store = request.app.ctx.agent.tracker_store
-    tracker = await store.retrieve(sender)
-    return tracker is not None and len(tracker.events) > 0
+async def _token_refusal(request: Request, sender: str, token: object,
+                         message_id: str | None) -> HTTPResponse | None:
+    """Refuse a message whose token does not match its sender id, or a continuation without one.
 
-
-async def _token_refusal(request: Request, sender: str, token: object) -> HTTPResponse | None:
-    """Refuse a message whose token does not match its sender id, or a continuation without one."""
+    A first message sent again because its reply (and so its token) was lost is let through:
+    the conversation holds that message id, and ``handle_once`` answers it from the record.
+    """
     if not visitor_token.required():
         return None
     if token is not None:
         if visitor_token.matches(sender, token):
             return None
         return _bad_request("'visitor_token' does not match this 'sender'.", 403)
-    if await _conversation_exists(request, sender):
-        return _bad_request("This conversation continues only with the 'visitor_token' its first "
-                            "reply gave (header X-Visitor-Token).", 403)
-    return None
+    tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
+    if tracker is None or not tracker.events:
+        return None
+    users = [e for e in tracker.events if isinstance(e, UserUttered)]
+    if message_id is not None and len(users) == 1 and users[0].message_id == message_id:
+        return None
+    return _bad_request("This conversation continues only with the 'visitor_token' its first "
+                        "reply gave (header X-Visitor-Token).", 403)
 
 
 async def _told_before(request: Request, sender: str) -> bool:
@@ -122,7 +125,7 @@ class GuardedRestInput(RestInput):
             if message_id is not None and not is_message_id(message_id):
                 return _bad_request("'message_id' must be 8 to 64 letters, digits, '-' or '_'.")
 
-            refused = await _token_refusal(request, sender, body.get("visitor_token"))
+            refused = await _token_refusal(request, sender, body.get("visitor_token"), message_id)
             if refused is not None:
                 return refused
 

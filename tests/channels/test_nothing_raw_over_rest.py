@@ -107,9 +107,15 @@ def test_metadata_is_cut_to_the_allow_list_before_it_is_stored(stack: Stack) -> 
 
 def test_a_sender_id_alone_does_not_continue_a_conversation(stack: Stack) -> None:
     sender = f"tok-{uuid.uuid4().hex[:12]}"
-    first = _post(stack, {"sender": sender, "message": "how do I back up my files?"})
+    first_message = {"sender": sender, "message": "how do I back up my files?",
+                     "message_id": f"m-{uuid.uuid4().hex}"}
+    first = _post(stack, first_message)
     token = first.headers.get("X-Visitor-Token")
     assert first.status_code == 200 and token
+    # The first message sent again after its reply (and token) was lost is answered again.
+    again = _post(stack, first_message)
+    assert again.status_code == 200 and again.json() == first.json()
+    assert again.headers.get("X-Visitor-Token") == token
     stolen = _post(stack, {"sender": sender, "message": "what is my plan?"})
     assert stolen.status_code == 403 and "visitor_token" in stolen.json()["error"]
     forged = _post(stack, {"sender": sender, "message": "what is my plan?", "visitor_token": "0" * 32})
