@@ -50,15 +50,18 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def prepare_sqlite(url: str) -> None:
-    """Before SQLite opens ``url``: its folder exists (``var/`` made 0700), its file is 0600.
+    """Before SQLite opens ``url``: the project's ``var/`` exists and is 0700, the file is 0600.
 
-    Only the project's own ``var/`` (or a folder this call creates) is made 0700: a file
-    placed in some shared folder must not change that folder's mode.
+    Only the project's own ``var/`` is created or has its mode changed: a file placed in some
+    other folder must not change that folder, and a folder that does not exist stays missing,
+    so SQLite reports it as before.
     """
     path = sqlite_file(url)
     if path is None:
         return
     folder = path.parent.resolve()
-    if folder == VAR_DIR.resolve() or not folder.exists():
+    if folder == VAR_DIR.resolve():
         owner_only_dir(folder)
+    elif not folder.is_dir():
+        return
     owner_only_file(path)

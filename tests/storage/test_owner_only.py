@@ -10,6 +10,7 @@ from typing import Iterator
 import pytest
 import sqlalchemy as sa
 
+from bot.storage import owner_only
 from bot.storage.database import create_engine
 from bot.storage.rasa_tracker_store import OffLoopSQLTrackerStore
 
@@ -28,8 +29,10 @@ def open_umask() -> Iterator[None]:
         os.umask(previous)
 
 
-def test_the_analytics_database_and_its_wal_files_are_owner_only(tmp_path: Path, open_umask: None) -> None:
+def test_the_analytics_database_and_its_wal_files_are_owner_only(tmp_path: Path, open_umask: None,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "var"
+    monkeypatch.setattr(owner_only, "VAR_DIR", folder)  # stands in for the project's var/
     database = folder / "analytics.db"
     engine = create_engine(f"sqlite:///{database}")
     with engine.begin() as connection:
@@ -52,9 +55,19 @@ def test_an_existing_world_readable_database_is_made_owner_only(tmp_path: Path) 
     assert mode(database) == 0o600
 
 
-def test_the_rasa_tracker_store_file_is_owner_only(tmp_path: Path, open_umask: None) -> None:
-    database = tmp_path / "new-folder" / "tracker.db"
+def test_the_rasa_tracker_store_file_is_owner_only(tmp_path: Path, open_umask: None,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(owner_only, "VAR_DIR", tmp_path / "var")
+    database = tmp_path / "var" / "tracker.db"
     store = OffLoopSQLTrackerStore(host=f"sqlite:///{database}")
     store.engine.dispose()
     assert mode(database) == 0o600
     assert mode(database.parent) == 0o700
+
+
+def test_a_database_in_a_missing_folder_elsewhere_is_left_to_fail(tmp_path: Path) -> None:
+    missing = tmp_path / "missing" / "a.db"
+    with pytest.raises(sa.exc.OperationalError):
+        with create_engine(f"sqlite:///{missing}").connect():
+            pass
+    assert not missing.parent.exists()
