@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import settings
 from bot.paths import PROJECT_ROOT
-from bot.storage.owner_only import prepare_sqlite
+from bot.storage.owner_only import owner_only_dir, prepare_sqlite
 
 DEFAULT_ANALYTICS_PATH = PROJECT_ROOT / "var" / "analytics.db"
 #: The help text of every command's ``--database-url`` option.
@@ -44,6 +44,7 @@ def analytics_url(url: str | None = None) -> str:
     chosen = url or settings.text("DATABASE_URL")
     if chosen:
         return _normalise(chosen)
+    owner_only_dir(DEFAULT_ANALYTICS_PATH.parent)
     return f"sqlite:///{DEFAULT_ANALYTICS_PATH}"
 
 
