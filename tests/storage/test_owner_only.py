@@ -67,7 +67,6 @@ def test_the_rasa_tracker_store_file_is_owner_only(tmp_path: Path, open_umask: N
 
 def test_a_database_in_a_missing_folder_elsewhere_is_left_to_fail(tmp_path: Path) -> None:
     missing = tmp_path / "missing" / "a.db"
-    with pytest.raises(sa.exc.OperationalError):
-        with create_engine(f"sqlite:///{missing}").connect():
-            pass
+    with pytest.raises(sa.exc.OperationalError), create_engine(f"sqlite:///{missing}").connect():
+        pass
     assert not missing.parent.exists()
