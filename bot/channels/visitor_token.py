@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,10 +44,12 @@ def _stored_secret(path: Path) -> str:
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        value = path.read_text(encoding="utf-8").strip()
-        if not value:
-            raise ValueError(f"{path} is empty; delete it to generate a new visitor secret") from None
-        return value
+        for _ in range(20):  # another process may have created it and not yet written it
+            value = path.read_text(encoding="utf-8").strip()
+            if value:
+                return value
+            time.sleep(0.05)
+        raise ValueError(f"{path} is empty; delete it to generate a new visitor secret") from None
     value = secrets.token_hex(32)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(value + "\n")
