@@ -37,7 +37,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10.13 2>/dev/null) && echo $$p/bin/python || command -v python3.10 || true)
 
 .PHONY: help install lock spacy encoder train run test test-fast lint typecheck unit validate \
-        rasa-test nlu-cv bench-nlu bench bench-answers answers-cv bench-dashboard clean js-tools run-scaled bench-scaled \
+        rasa-test nlu-cv bench-nlu bench bench-answers answers-cv bench-response-selector bench-dashboard clean js-tools run-scaled bench-scaled \
         bench-scaled-share bench-cores bench-redaction
 
 help:
@@ -153,12 +153,16 @@ bench-nlu: train
 
 # Answers on the held-out questions (as written, with typos, long), and the parse time.
 bench-answers: train
-	$(PY) -m bench.answers --show-errors 15
+	$(PY) -m bench.answers
 
 # Answer selection methods compared by cross-validation on the answers' own examples
 # (never the held-out split); about 10 minutes on two cores.
 answers-cv: spacy encoder
 	$(PY) -m bench.answers_cv --folds 5
+
+# Rasa's ResponseSelector on the same answers and held-out split, for comparison (slow).
+bench-response-selector: install
+	$(PY) -m bench.response_selector --epochs 40
 
 bench: train
 	$(PY) -m bench.latency --write BENCHMARKS.md

@@ -100,7 +100,8 @@ def _respond(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decis
     """Send the reply the decision calls for; the slot events it implies."""
     if decision.kind == "answers":
         answers = default_answers()
-        reply = replies.answer_reply(_kb(), [answers[a] for a in decision.answers], profile)
+        reply = replies.answer_reply(_kb(), [answers[a] for a in decision.answers], profile,
+                                     text=_text(tracker))
         _send(dispatcher, reply)
         return _topic_events(reply)
     if decision.kind == "topic" and decision.topic in TOPIC_IDS:
@@ -205,10 +206,6 @@ class ActionHandleIncident(Action):
     ) -> List[EventType]:
         events, profile = _with_facts(tracker)
         decision = _decision(tracker, "report_incident")
-        if decision.kind == "answers":
-            answers = default_answers()
-            if not asks_prevention(_text(tracker)) and answers[decision.answers[0]].kind == "question":
-                decision = Decision("incident")
         if decision.kind in ("clarify", "refuse") and not asks_prevention(_text(tracker)):
             decision = Decision("incident")
         return events + _respond(dispatcher, tracker, decision, profile)
@@ -226,8 +223,9 @@ class ActionUpdateProfile(Action):
         facts = _facts(tracker)
         events, profile = _with_facts(tracker)
         decision = _decision(tracker, _question_intent(tracker))
-        if decision.kind == "answers" and _asks_something(_text(tracker)):
-            # A description with a question: note the business quietly, answer the question.
+        if decision.kind in ("answers", "refuse") and _asks_something(_text(tracker)):
+            # A description with a question: note the business quietly, then answer the
+            # question (or say politely that it is not one the assistant answers).
             return events + _respond(dispatcher, tracker, decision, profile)
         _send(dispatcher, replies.profile_update_reply(profile, facts))
         return events
@@ -244,6 +242,8 @@ def _question_intent(tracker: Tracker) -> str:
     """The likeliest intent that is not a description of the business."""
     for item in tracker.latest_message.get("intent_ranking") or []:
         name = str(item.get("name") or "")
+        if name == "out_of_scope" and float(item.get("confidence") or 0.0) < 0.2:
+            continue  # a faint out-of-scope guess is no reason to refuse a description
         if name not in PROFILE_INTENTS and name != "nlu_fallback":
             return name
     return "nlu_fallback"

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import re
 import statistics
 import sys
 import time
@@ -196,14 +195,28 @@ def _score(runner: Runner, items: Sequence[Item], texts: Sequence[str], topic_of
             "n in scope": in_scope, "n out of scope": refusals}
 
 
+def _quiet() -> None:
+    """Rasa logs every parse at debug level, message text included; the scores are the output."""
+    import logging
+
+    import structlog
+
+    logging.disable(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=MODEL)
+    parser.add_argument("--questions", type=Path, default=HELDOUT,
+                        help="the split to score: the held-out one (default) or the development one")
     parser.add_argument("--show-errors", type=int, default=0,
-                        help="print this many wrong replies per split (for the record, not tuning)")
+                        help="print this many wrong replies per split (use on the development split; "
+                             "reading the held-out split's errors would tune on it)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
-    raw = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
+    _quiet()
+    raw = yaml.safe_load(args.questions.read_text(encoding="utf-8"))
     written, long = _items(raw["questions"]), _items(raw["long"])
     answers = default_answers()
     topic_of = {a.id: a.topic for a in answers.values()}

@@ -130,10 +130,12 @@ class Custom(TypedDict):
 
 
 def guidance(topic: str, steps: Sequence[StepEntry] = (), *, answer: str | None = None,
-             links: Sequence[Link] = (), human: bool = False, language: str | None = None) -> Custom:
+             links: Sequence[Link] = (), human: bool = False, language: str | None = None,
+             incident: str | None = None, reporting: Sequence[str] = ()) -> Custom:
     """A guidance reply: its topic, the steps offered with it, the answer id if a specific
-    answer was given, the contacts it names, whether the owner asked for a person, and the
-    language of the message when it was not English."""
+    answer was given, the contacts it names, whether the owner asked for a person, the
+    language of the message when it was not English, and for an incident which one it was
+    and the reporting routes given."""
     custom: Custom = {"topic": topic}
     if answer is not None:
         custom["answer"] = answer
@@ -145,6 +147,9 @@ def guidance(topic: str, steps: Sequence[StepEntry] = (), *, answer: str | None 
         custom["human"] = True
     if language is not None:
         custom["language"] = language
+    if incident is not None:
+        custom["incident"] = incident
+        custom["reporting"] = list(reporting)
     return custom
 
 

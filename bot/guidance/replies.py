@@ -273,24 +273,41 @@ def _routes_by_nation(kb: KnowledgeBase, answer: Answer, profile: BusinessProfil
     return "Where to report depends on where you are:\n" + "\n".join(lines) if lines else ""
 
 
+def _report_routes(kb: KnowledgeBase, text: str, profile: BusinessProfile) -> tuple[str, list[str]]:
+    """Who to report an incident to, for this business's nation (every nation's when unknown)."""
+    chosen = routes_for(profile, kb, classify(text, kb))
+    lines = [f"- {label}: {route.text}" if label else f"- {route.text}" for route, label in chosen]
+    return "Then report it:\n" + "\n".join(lines), [route.id for route, _ in chosen]
+
+
 def answer_reply(kb: KnowledgeBase, chosen: Sequence[Answer], profile: BusinessProfile,
-                 skip: Sequence[str] = ()) -> Reply:
+                 skip: Sequence[str] = (), text: str = "") -> Reply:
     """The direct answer first (the variant for this business), then at most two steps of its
-    topic with their commit buttons, then the offer of more. Two answers for two questions."""
+    topic with their commit buttons, then the offer of more. Two answers for two questions.
+    An incident's answer says what to do now, then who to report it to, before anything else."""
     limit = STEPS_UNDER_ONE if len(chosen) == 1 else STEPS_UNDER_TWO
     messages: list[Message] = []
     offered: list[str] = []
     for answer in chosen:
         items = _answer_steps(kb, answer, profile, limit, [*skip, *offered])
         parts = [variant_text(answer, profile)]
-        routes = _routes_by_nation(kb, answer, profile)
-        if routes:
+        incident: str | None = None
+        reported: list[str] = []
+        if answer.kind == "incident":
+            parts[0] = f"I'm sorry this has happened. Do these things now: {parts[0]}"
+            routes, reported = _report_routes(kb, text, profile)
+            incident = classify(text, kb).id
             parts.append(routes)
+        else:
+            routes = _routes_by_nation(kb, answer, profile)
+            if routes:
+                parts.append(routes)
         if items:
             parts.append("What helps:\n" + "\n".join(f"- {item.step.title}" for item in items))
         custom = contract.guidance(answer.topic, [_step_entry(item) for item in items],
                                    answer=answer.id, links=_contact_links(answer),
-                                   human=answer.kind == "human")
+                                   human=answer.kind == "human", incident=incident,
+                                   reporting=reported)
         buttons = [commit_button(item.step) for item in items]
         messages.append(Message(text="\n\n".join(parts), buttons=buttons, custom=custom))
         offered += [item.step.id for item in items]

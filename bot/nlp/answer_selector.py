@@ -71,7 +71,8 @@ def _ranking(model: AnswerModel, topics: dict[str, str], text: str, top: int) ->
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class AnswerSelector(GraphComponent):
-    """Adds ``answers``: ``{"ranking": [...], "questions": [{"text", "ranking"}, ...]}``."""
+    """Adds ``answers``: ``{"ranking": [...], "questions": [{"text", "ranking"}, ...]}``, with
+    ``questions`` only when the message asks two."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

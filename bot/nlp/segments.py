@@ -30,11 +30,14 @@ def _is_question(segment: str) -> bool:
     return text.endswith("?") or bool(_STARTS_QUESTION.match(text))
 
 
-def questions_in(text: str) -> list[str]:
-    """Up to two questions the message asks, in order, or [] when it asks at most one."""
+def _questions(text: str) -> list[str]:
     pieces: list[str] = []
     for sentence in _SENTENCE_END.split(text.strip()):
         pieces.extend(part for part in _JOINED.split(sentence) if part)
-    questions = [p.strip(" ,;") for p in pieces
-                 if _is_question(p) and len(p.split()) >= MIN_WORDS]
+    return [p.strip(" ,;") for p in pieces if _is_question(p) and len(p.split()) >= MIN_WORDS]
+
+
+def questions_in(text: str) -> list[str]:
+    """Up to two questions the message asks, in order, or [] when it asks at most one."""
+    questions = _questions(text)
     return questions[-MAX_SEGMENTS:] if len(questions) >= 2 else []

@@ -58,18 +58,27 @@ def test_the_refusal_class_on_top_with_an_out_of_scope_intent_refuses():
 
 
 def test_two_questions_of_different_topics_get_two_answers():
-    questions = [{"text": "should we get cyber insurance", "ranking": _ranking(("cyber_insurance_cost", 0.2))},
+    questions = [{"text": "should we get cyber insurance",
+                  "ranking": _ranking(("cyber_insurance_cost", 0.2))},
                  {"text": "do we need cyber essentials for a council contract",
                   "ranking": _ranking(("cyber_essentials_cost", 0.1))}]
     decision = _decide("ask_cyber_insurance", _ranking(("cyber_insurance_cost", 0.3)), questions=questions)
     assert decision.answers == ("cyber_insurance_cost", "cyber_essentials_cost")
 
 
-def test_two_questions_of_one_topic_get_one_answer():
-    questions = [{"text": "what is phishing", "ranking": _ranking(("phishing_m365_password_expiry", 0.2))},
+def test_two_questions_that_find_the_same_answer_get_it_once():
+    questions = [{"text": "what is vishing", "ranking": _ranking(("phishing_vishing", 0.2))},
                  {"text": "how do i spot it", "ranking": _ranking(("phishing_vishing", 0.1))}]
     decision = _decide("ask_phishing", _ranking(("phishing_vishing", 0.3)), questions=questions)
     assert decision.answers == ("phishing_vishing",)
+
+
+def test_a_report_of_an_incident_takes_a_question_answer_only_when_it_is_confident():
+    text = "we've been hacked"
+    weak = _ranking(("passwords_three_random_words", -0.7))
+    assert _decide("report_incident", weak, text=text).kind == "incident"
+    strong = _ranking(("passwords_three_random_words", 0.2))
+    assert _decide("report_incident", strong, text=text).answers == ("passwords_three_random_words",)
 
 
 def test_prevention_is_never_taken_for_an_incident():
