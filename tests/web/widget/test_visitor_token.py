@@ -30,7 +30,7 @@ def test_the_token_of_the_first_reply_is_kept_and_sent_after_a_reload(widget_sta
 
     page.on("request", keep)
     open_widget(page, f"{widget_stack.web}/")
-    expect(say(page, "how do I back up our files?")).to_contain_text("Start with these")
+    expect(say(page, "how do I back up our files?")).to_contain_text("backup")
     token = _stored_token(page)
     assert isinstance(token, str) and len(token) == 32
     assert "visitor_token" not in bodies[0]  # a new visitor has none yet
