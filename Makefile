@@ -38,7 +38,7 @@ PYTHON310 ?= $(shell p=$$(pyenv prefix 3.10.13 2>/dev/null) && echo $$p/bin/pyth
 
 .PHONY: help install lock spacy encoder train run test test-fast lint typecheck unit validate \
         rasa-test nlu-cv bench-nlu bench bench-answers answers-cv bench-response-selector bench-dashboard clean js-tools run-scaled bench-scaled \
-        bench-scaled-share bench-cores places bench-tailoring bench-checks
+        bench-scaled-share bench-cores places bench-tailoring bench-checks bench-redaction
 
 help:
 	@echo "make run        install, build and train if needed, start Rasa, actions and web"
@@ -57,6 +57,7 @@ help:
 	@echo "make bench-scaled-share  the same with each Rasa server held to half its core (root; about 40 min)"
 	@echo "make bench-cores  how the machine itself scales from one core to two (40 s)"
 	@echo "make bench-tailoring  plans against the tailoring scenarios (results in BENCHMARKS.md)"
+	@echo "make bench-redaction  redaction recall on the project's, the independent and other projects' cases"
 
 # ---- setup ---------------------------------------------------------------
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -112,7 +113,7 @@ train: spacy encoder places
 	fi
 
 run: train
-	@mkdir -p var
+	@install -d -m 0700 var
 	$(BIN)/honcho start -f Procfile
 
 # PostgreSQL, Redis, two Rasa servers, two action servers, web, ingestion and nginx on
@@ -178,6 +179,11 @@ bench: train
 # Plans against the business descriptions in tests/data/tailoring_scenarios.yml.
 bench-tailoring: spacy places
 	$(PY) -m bench.tailoring --write BENCHMARKS.md
+# Redaction on the project's seeded corpus, the independent corpus and, when ../shared holds
+# it, the peer corpus of other projects' PII test cases (read from there, never copied).
+bench-redaction: install
+	$(PY) -m bench.redaction_report --write BENCHMARKS.md
+	$(PY) -m bench.redaction_peer --write BENCHMARKS.md --check
 
 bench-dashboard: install
 	$(PY) -m bench.dashboard_speed --write BENCHMARKS.md

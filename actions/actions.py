@@ -341,6 +341,8 @@ class ActionRecordDone(Action):
             if len(open_ones) == 1:
                 step_id = open_ones[0]
         step = _kb().step(step_id) if step_id else None
+        if step is not None and step.id not in _offered_or_committed(tracker):
+            step = None  # never offered here: a crafted /report_done must not count as uptake
         if step is None:
             candidates = _list_slot(tracker, "commitments") or _list_slot(tracker, "offered_steps")
             _send(dispatcher, replies.which_step_reply(_kb(), candidates, "report_done"))
@@ -350,6 +352,17 @@ class ActionRecordDone(Action):
         if step.id not in done:
             done.append(step.id)
         return [SlotSet("done_steps", done)]
+
+
+def _offered_or_committed(tracker: Tracker) -> set[str]:
+    """Every step this conversation was offered (in any reply) or committed to, or reported done."""
+    steps = set(_list_slot(tracker, "commitments")) | set(_list_slot(tracker, "done_steps"))
+    steps |= set(_list_slot(tracker, "offered_steps"))
+    for event in tracker.events:
+        if event.get("event") == "slot" and event.get("name") == "offered_steps" \
+                and isinstance(event.get("value"), list):
+            steps.update(str(step) for step in event["value"])
+    return steps
 
 
 def open_commitments(tracker: Tracker) -> List[str]:

@@ -184,13 +184,20 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+#: Visitor tokens the REST channel gave each sender (bot/channels/visitor_token.py).
+VISITOR_TOKENS: dict[str, str] = {}
+
+
 async def send(session: aiohttp.ClientSession, url: str, sender: str, text: str, level: Level) -> None:
     started = time.perf_counter()
+    payload = {"sender": sender, "message": text, "message_id": f"m-{uuid.uuid4().hex}"}
+    if sender in VISITOR_TOKENS:
+        payload["visitor_token"] = VISITOR_TOKENS[sender]
     try:
-        async with session.post(f"{url}/webhooks/rest/webhook",
-                                json={"sender": sender, "message": text,
-                                      "message_id": f"m-{uuid.uuid4().hex}"}) as response:
+        async with session.post(f"{url}/webhooks/rest/webhook", json=payload) as response:
             status = response.status
+            if response.headers.get("X-Visitor-Token"):
+                VISITOR_TOKENS[sender] = response.headers["X-Visitor-Token"]
             body: Any = await response.json(content_type=None) if status == 200 else await response.text()
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
         level.fail(f"{type(error).__name__}: {error}"[:200])

@@ -159,16 +159,18 @@ async def drive(proxy: str, step: Step, duration: float, budget: int, think: tup
         await asyncio.sleep(rng.uniform(0, think[1]))  # do not all start at once
         while time.monotonic() < stop_at and sent < budget:
             sender = f"bench-{uuid.uuid4().hex[:12]}"
+            token: str | None = None  # the visitor token of the conversation's first reply
             for text in rng.choice(SCRIPTS):
                 if time.monotonic() >= stop_at or sent >= budget:
                     return
                 sent += 1
                 began = time.perf_counter()
                 try:
-                    async with session.post(f"{proxy}/webhooks/rest/webhook",
-                                            json={"sender": sender, "message": text,
-                                                  "message_id": f"m-{uuid.uuid4().hex}"}
-                                            ) as response:
+                    payload = {"sender": sender, "message": text, "message_id": f"m-{uuid.uuid4().hex}"}
+                    if token:
+                        payload["visitor_token"] = token
+                    async with session.post(f"{proxy}/webhooks/rest/webhook", json=payload) as response:
+                        token = token or response.headers.get("X-Visitor-Token")
                         body = await response.json(content_type=None)
                         ok = response.status == 200 and isinstance(body, list) and bool(body)
                         problem = f"HTTP {response.status}: {str(body)[:120]}"

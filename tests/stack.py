@@ -44,6 +44,8 @@ class Stack:
         self.process = process
         self.log = log
         self.data = data
+        #: Visitor tokens the REST channel gave each sender (bot/channels/visitor_token.py).
+        self.tokens: dict[str, str] = {}
 
     @property
     def rasa(self) -> str:
@@ -54,9 +56,14 @@ class Stack:
         return f"http://127.0.0.1:{self.ports['web']}"
 
     def send(self, sender: str, message: Any) -> list[dict[str, Any]]:
-        response = requests.post(f"{self.rasa}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": message}, timeout=60)
+        """One message as the widget sends it, with the sender's visitor token once it has one."""
+        body: dict[str, Any] = {"sender": sender, "message": message}
+        if sender in self.tokens:
+            body["visitor_token"] = self.tokens[sender]
+        response = requests.post(f"{self.rasa}/webhooks/rest/webhook", json=body, timeout=60)
         assert response.status_code == 200, response.text
+        if response.headers.get("X-Visitor-Token"):
+            self.tokens[sender] = response.headers["X-Visitor-Token"]
         body: list[dict[str, Any]] = response.json()
         return body
 

@@ -15,6 +15,12 @@ afterwards: a connect and an accept per call on the Rasa server, the proxy and t
 kernel. Here each endpoint keeps one session per event loop, with the same headers,
 authentication and timeout, so calls reuse kept-alive connections.
 
+3. Not reporting errors to Rasa's own Sentry. Rasa 3.6 starts Sentry in every ``rasa``
+command with a key shipped inside the package, whatever ``RASA_TELEMETRY_ENABLED`` says,
+and sends uncaught exceptions there; an exception's message can hold a visitor's text or a
+database address. ``apply()`` replaces that client with one that has no address, so
+nothing leaves the server (docs/security.md).
+
 Rasa 3.6 is the last open-source line, so the changes cannot go upstream; they are
 applied by ``apply()`` when the project's REST channel builds its routes at start-up.
 """
@@ -85,7 +91,15 @@ def kept_session(endpoint: EndpointConfig) -> _KeptSession:
     return _KeptSession(kept[1])
 
 
+def silence_rasa_error_reporting() -> None:
+    """Swap Rasa's Sentry client for one without an address: events are dropped, not sent."""
+    import sentry_sdk
+
+    sentry_sdk.init(dsn=None, default_integrations=False)
+
+
 def apply() -> None:
     """Patch Rasa's action client in this process (idempotent)."""
     RemoteAction._validate_action_result = validate_action_result
     EndpointConfig.session = kept_session
+    silence_rasa_error_reporting()

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from bot.privacy.redaction import CATEGORIES, PLACEHOLDERS, RedactionResult, redact
+from bot.privacy.redaction import CATEGORIES, HIGH_RISK, PLACEHOLDERS, RedactionResult, redact
 
-__all__ = ["CATEGORIES", "PLACEHOLDERS", "RedactionResult", "redact"]
+__all__ = ["CATEGORIES", "HIGH_RISK", "PLACEHOLDERS", "RedactionResult", "redact"]

@@ -49,8 +49,15 @@ PLACEHOLDERS: dict[str, str] = {
     "phone": "[PHONE]",
     "postcode": "[POSTCODE]",
     "long_number": "[NUMBER]",
+    "date_of_birth": "[DATE_OF_BIRTH]",
+    "address": "[ADDRESS]",
 }
 CATEGORIES: tuple[str, ...] = tuple(PLACEHOLDERS)
+#: Removed by the REST channel before Rasa sees the message, so no store, log or export ever
+#: holds them: secrets that let someone take money or an account. The rest is redacted when
+#: analytics are ingested (bot/analytics/ingest.py).
+HIGH_RISK: frozenset[str] = frozenset(
+    {"card", "iban", "sort_code", "account_number", "ni_number", "password", "url_secret", "long_number"})
 
 # Public services the assistant itself sends people to: Report Fraud (formerly Action Fraud)
 # and the NCSC's Suspicious Email Reporting Service. Telling us you used them is not personal.
@@ -117,6 +124,9 @@ IBAN_LENGTHS = {
     "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24,
     "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SE": 24, "SI": 19,
     "SK": 24, "SM": 27, "TN": 24, "TR": 26, "UA": 29, "VG": 24, "XK": 20,
+    # Joined SWIFT's IBAN registry more recently.
+    "BI": 27, "BY": 28, "DJ": 27, "FK": 18, "HN": 28, "IQ": 23, "LY": 25, "MN": 20, "NI": 28,
+    "OM": 23, "RU": 33, "SC": 31, "SD": 18, "SO": 23, "SV": 28, "TL": 23, "VA": 22, "YE": 30,
 }
 
 
@@ -131,8 +141,18 @@ _SECRET_PARAM = re.compile(
 )
 _EMAIL = re.compile(
     r"(?<![\w.%+\-])[A-Za-z0-9_][A-Za-z0-9._%+\-']*@"
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w\-])"
+    r"(?:(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,24}|xn--[A-Za-z0-9\-]{2,59})"
+    r"|[A-Za-z][A-Za-z0-9\-]{2,62})(?![\w\-@])"
 )
+# "bob dot smith at gmail dot com", "john at gmail.com", "sam (at) example [dot] org".
+_DOT = r"(?:\s*[\[(]dot[\])]\s*|\s+dot\s+|\.)"
+_SPELLED_EMAIL = re.compile(
+    rf"(?<![\w.@])([A-Za-z0-9_][\w+\-]*(?:{_DOT}[\w+\-]+)*)(?:\s*[\[(]at[\])]\s*|\s+at\s+)"
+    rf"([A-Za-z0-9][\w\-]*(?:{_DOT}[A-Za-z0-9][\w\-]*)*{_DOT}(?:com|net|org|co|uk|io|info|biz|me|gov|ac|"
+    rf"edu|eu|de|fr|ie|us|ca|au|nz|in|email|online|site|tech))\b",
+    re.I,
+)
+_MAIL_CONTEXT = re.compile(r"\b(?:e-?mail|mail|address|contact|write|reach|message)\w*\b", re.I)
 _TRAILING_PUNCT = ".,;:!?)]}\"'”’"
 
 
@@ -150,11 +170,19 @@ def _emails(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
     for match in _EMAIL.finditer(text):
         if match.group().lower() not in PUBLIC_EMAILS:
             yield match.span()
+    for match in _SPELLED_EMAIL.finditer(text):
+        local = match.group(1)
+        spelled_dot = re.search(r"\bdot\b|\[|\(", match.group(), re.I)
+        said = _MAIL_CONTEXT.search(text[max(0, match.start() - 30): match.start()])
+        if local.lower() in _NOT_SECRETS or local.lower().endswith(("ed", "ing")):
+            continue
+        if spelled_dot or said:
+            yield match.span()
 
 
 # ---- IBAN --------------------------------------------------------------------------------
 
-_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})\d{2}(?=[ ]?[A-Za-z0-9])")
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})\d{2}(?=[ \-]?[A-Za-z0-9])")
 
 
 def _ibans(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
@@ -168,7 +196,7 @@ def _ibans(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
             char = text[pos]
             if char.isascii() and char.isalnum():
                 positions.append(pos)
-            elif not (char == " " and text[pos + 1: pos + 2].isalnum()):
+            elif not (char in " -" and text[pos + 1: pos + 2].isalnum()):
                 break
             pos += 1
         if len(positions) < length:
@@ -189,7 +217,8 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _MAX_DIGITS = 19  # the longest card number; phone numbers are shorter
 
 
-def _windows(text: str, accept: Callable[[str], bool], merge: bool = False) -> Iterator[Span]:
+def _windows(text: str, accept: Callable[[str], bool], merge: bool = False,
+             glued_ok: bool = False) -> Iterator[Span]:
     """Runs of whole digit groups that ``accept`` takes, those with the most digits first.
 
     With ``merge``, overlapping candidates are redacted together: in "March 2024 4000 0000
@@ -211,7 +240,7 @@ def _windows(text: str, accept: Callable[[str], bool], merge: bool = False) -> I
                 if piece.startswith("(") and piece.count("(") > piece.count(")"):
                     start += 1
                 glued = text[end: end + 1].isalpha() or text[end: end + 1] == "_"  # "0000PASSWORD"
-                if not glued and accept(text[start:end]):
+                if (glued_ok or not glued) and accept(text[start:end]):
                     candidates.append((-count, start, end))
         if merge:
             yield from _merged([(start, end) for _, start, end in candidates])
@@ -270,7 +299,7 @@ def _is_long_number(piece: str) -> bool:
 
 
 def _cards(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
-    return _windows(text, _is_card, merge=True)
+    return _windows(text, _is_card, merge=True, glued_ok=True)  # "4111111111111111exp0427"
 
 
 def _phones(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
@@ -281,13 +310,39 @@ def _long_numbers(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
     return _windows(text, _is_long_number, merge=True)
 
 
+# Phone numbers in other countries' national forms: "(415) 555-0132", "1-312-515-2239 x12",
+# "91-415-555-0132", "09-7625400", "567-8900"; and bare 10-11 digit runs ("13812345678").
+_EXTENSION = r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,5}\b)?"
+_NATIONAL_PHONE = re.compile(
+    r"(?<![\d+])(?:\+?\d{1,3}[ .\-]?)?(?:\(\d{3}\)\s?|\d{3}[ .\-])\d{3}[ .\-]\d{4}(?![\d])" + _EXTENSION
+    + r"|(?<![\w.\-])0\d-\d{7}(?![\w\-])"
+    + r"|(?<![\w.\-/:])\d{3}-\d{4}(?![\w\-/])"
+    + r"|(?<![\w.\-/:+£$€#])(?P<bare>[1-9]\d{9,10})(?![\w.\-/%])",
+    re.I,
+)
+_PHONE_CONTEXT = re.compile(
+    r"\b(?:phone|tel|telephone|mobile|cell|call|ring|whatsapp|fax|contact|my\s+\w+\s+number)\b", re.I)
+
+
+def _national_phones(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
+    for match in _NATIONAL_PHONE.finditer(text):
+        digits = _digits(match.group())
+        if digits in PUBLIC_NUMBERS or any("0" + digits[k:] in PUBLIC_NUMBERS for k in (1, 2, 3)):
+            continue
+        if match.group().startswith("0") and len(digits) != 9:
+            continue  # UK numbers start with 0 and are judged by _is_phone
+        if match.group("bare") and not _PHONE_CONTEXT.search(text[max(0, match.start() - 30): match.start()]):
+            continue  # "order 1234567890": a bare run of digits is a phone number only when said to be
+        yield match.span()
+
+
 # ---- IP addresses ------------------------------------------------------------------------
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?:/\d{{1,2}})?(?![\w.]*\w)")
 _IPV6 = re.compile(
     r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?"
-    r"(?:/\d{1,3})?(?![\w:])"
+    r"(?:%[\w.]+)?(?:/\d{1,3})?(?![\w:])"
 )
 _VERSION_BEFORE = re.compile(r"(?:\bv|\bversion|\bbuild|\bver\.?|\brelease)\s*$", re.I)
 
@@ -297,8 +352,8 @@ def _ips(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
         if not _VERSION_BEFORE.search(text[max(0, match.start() - 12): match.start()]):
             yield match.span()
     for match in _IPV6.finditer(text):
-        candidate = match.group().split("/")[0]
-        if not re.search(r"\d", candidate):
+        candidate = match.group().split("/")[0].split("%")[0]
+        if not re.search(r"\d", candidate) and candidate != "::":
             continue
         try:
             ipaddress.IPv6Address(candidate)
@@ -309,22 +364,36 @@ def _ips(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
 
 # ---- National Insurance numbers ----------------------------------------------------------
 
+# Any two letters: HMRC's examples use never-issued prefixes (QQ 12 34 56 C), and owners copy
+# them; a shape is redacted, not only a valid number.
 _NI = re.compile(
-    r"(?<![\w])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])( ?)(?:\d{2} ?\d{2} ?\d{2}|\d{3} \d{3})"
-    r"(?: ?[A-D])?(?![\w])",
+    r"(?<![\w])([A-Z]{2})([ \-]?)(\d{2}[ \-]?\d{2}[ \-]?\d{2}|\d{3}[ \-]\d{3}|\d{4}[ \-]\d{2})"
+    r"(?:[ \-]?([A-Z]))?(?![\w])",
     re.I,
 )
-
+#: Two-letter words that may stand before a number and a letter ("on 12 34 56 a call").
+_SHORT_WORDS = _words("on at in to is it of by or an as am we me my us up no so do go be he if ok")
+_ISSUED_PREFIX = re.compile(r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]")
 _NI_CONTEXT = re.compile(r"\b(?:NI|N\.I\.|NINO|national\s+insurance)\b", re.I)
+_REFERENCE_BEFORE = re.compile(r"\b(?:registration|reg|ref|reference|order|ico|invoice|model|part)\b", re.I)
 
 
 def _ni_numbers(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
     for match in _NI.finditer(text):
-        letters, gap = match.group(1), match.group(2)
-        said = _NI_CONTEXT.search(text[max(0, match.start() - 25): match.start()])
-        if gap and not letters.isupper() and not said:
-            continue  # "on 12 34 56" is a word and a number; NI numbers are upper case, compact or named
-        yield match.span()
+        letters, gap, suffix = match.group(1), match.group(2), match.group(4)
+        before = text[max(0, match.start() - 30): match.start()]
+        said = _NI_CONTEXT.search(before) or _NI_CONTEXT.search(text[match.end(): match.end() + 30])
+        if suffix is not None and suffix.upper() in "ABCD":
+            if said or letters.isupper() or not gap or letters.lower() not in _SHORT_WORDS:
+                yield match.span()
+            continue
+        if suffix is not None:
+            if said:
+                yield match.span()
+            continue
+        if said or (not gap and letters.isupper() and _ISSUED_PREFIX.fullmatch(letters)
+                    and not _REFERENCE_BEFORE.search(before)):
+            yield match.span()
 
 
 # ---- volunteered passwords, PINs and codes -----------------------------------------------
@@ -465,8 +534,41 @@ def _passphrase_words(text: str, pos: int) -> list[int]:
     return ends
 
 
+# A credential written as a form: "password crickets" or "p: biggreenhat" as the last word
+# on its line, as people paste them from a note.
+_LAST_ON_LINE = re.compile(r"[ \t]*[:=]?[ \t]*([^\s\x00]{2,64})[ \t]*(?=\n|$)")
+_LINE_TRIGGER = re.compile(r"(?im)^(?:p|pw|pwd|pass)(?=[ \t]*:)")
+_LOGIN_BEFORE = re.compile(r"\b(?:user\s?name|login|user|u)\b\s*:?\s*\S+\s*$", re.I)
+_PASSWORD_NOUNS = _words("""
+manager managers policy policies reset resets change changes expiry protected protection strength
+generator generators vault vaults app apps hint hints rules rule length checker manager? managers?
+""")
+
+
+def _form_secret(text: str, trigger: re.Match[str]) -> Span | None:
+    """The last word on a trigger's line, when the line reads as a pasted credential."""
+    last = _LAST_ON_LINE.match(text, trigger.end())
+    if not last or trigger.group().lower() in ("pin", "otp"):
+        return None
+    word = last.group(1).rstrip(_TRAILING_PUNCT).lower()
+    if word in _NOT_SECRETS or word in _PASSWORD_NOUNS or _UNIT_AFTER.match(text, last.end(1)):
+        return None
+    line_start = text.rfind("\n", 0, trigger.start()) + 1
+    starts_line = not text[line_start: trigger.start()].strip()
+    after_login = _LOGIN_BEFORE.search(text[max(0, trigger.start() - 60): trigger.start()])
+    if (starts_line and "\n" in text) or after_login:
+        return last.span(1)
+    return None
+
+
 def _passwords(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
-    for trigger in _TRIGGER.finditer(text):
+    for trigger in list(_TRIGGER.finditer(text)) + list(_LINE_TRIGGER.finditer(text)):
+        form = _form_secret(text, trigger)
+        if form:
+            yield form
+            continue
+        if trigger.re is _LINE_TRIGGER:
+            continue
         kind = "pin" if trigger.group("pin") else "short" if trigger.group("short") else "word"
         attempts = [(_STRONG_SHORT, True)] if kind == "short" else [(_STRONG, True), (_WEAK, False)]
         if kind == "pin":
@@ -485,7 +587,7 @@ def _passwords(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
 
 _SORT_DASHED = re.compile(r"(?<![\w.\-/])(\d{2})-(\d{2})-(\d{2})(?![\w\-/]|\.\d)")
 _SORT_AFTER_WORD = re.compile(
-    r"\b(?:sort\s*code|sortcode|s/c|sort(?=[\s:#.\-]*\d\d[ \-]\d\d[ \-]\d\d))\b"
+    r"\b(?:(?:branch\s+)?sort\s*code(?=[\s:#.\-]|\d)|sortcode|s/c\b|s\.c\b\.?|sc\b|sort\b)"
     r"[\s:#.\-]*(?:(?:is|was|no\.?|number)[\s:]*)*"
     r"(\d{2}[ \-]?\d{2}[ \-]?\d{2})(?![\w\-/]|\.\d)",
     re.I,
@@ -498,7 +600,13 @@ _BANK_WORDS = re.compile(
 _DATE_BEFORE = re.compile(r"\b(?:on|dated?|since|from|until|till|by|before|after|between|and)\s*$", re.I)
 
 
+# Six digits then eight, as a payroll or payments export writes a sort code and account.
+_SORT_THEN_ACCOUNT = re.compile(r"(?<![\w.\-/])(\d{6})[ ;,|/]{1,2}\d{8}(?![\w\-/]|\.\d)")
+
+
 def _sort_codes(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
+    for match in _SORT_THEN_ACCOUNT.finditer(text):
+        yield match.span(1)
     for match in _SORT_AFTER_WORD.finditer(text):
         yield match.span(1)
     for match in _SORT_DASHED.finditer(text):
@@ -514,9 +622,12 @@ def _sort_codes(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
             yield match.span()
 
 
-_ACCOUNT = re.compile(r"(?<![\w.\-/+£$€])(?<!\d[ \-])(\d{6,10}|\d{4} \d{4})(?![\w\-/]|\.\d|%)")
+_ACCOUNT = re.compile(
+    r"(?<![\w.\-/+£$€])(?<!\d[ \-])(\d{6,10}|\d{4}[ \-]\d{4}|\d{2} \d{2} \d{2} \d{2})(?![\w\-/]|\.\d|%)"
+    r"|(?:(?<=acc)|(?<=acct)|(?<=acc-)|(?<=acct-)|(?<=a/c-))(\d{8})(?!\w)", re.I)
 _ACCOUNT_LABEL = re.compile(
-    r"\b(?:account|acct|acc|a/c)\s*(?:number|num|no\.?|#)?\s*(?:is|was|:)?\s*:?\s*$|a/c\s*:?\s*$", re.I
+    r"(?:\b(?:account|acct|acc|a/c|ac|a\.c\.)\s*(?:number|num|no\.?|#)?\s*(?:is|was|:|-)?\s*:?\s*"
+    r"|a/c\s*:?\s*|a\.c\b\.?\s*)$", re.I
 )
 
 
@@ -531,7 +642,8 @@ def _account_numbers(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
                 yield start, end
             continue
         near_sort_code = any(abs(hit.end - start) <= 20 or abs(end - hit.start) <= 20 for hit in sort_codes)
-        if near_sort_code or _BANK_WORDS.search(before) or _BANK_WORDS.search(text[end: end + 30]):
+        if near_sort_code or _ACCOUNT_LABEL.search(before[-25:]) or _BANK_WORDS.search(before) \
+                or _BANK_WORDS.search(text[end: end + 30]):
             yield start, end
 
 
@@ -572,22 +684,166 @@ def _postcodes(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
         yield match.span()
 
 
+
+
+# ---- dates of birth and street addresses ---------------------------------------------------
+
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_DATE = re.compile(
+    r"(?<![\w/.\-])(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})"
+    r"|\d{4}-\d{1,2}-\d{1,2}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?[\s\-]+(?:of\s+)?{_MONTH}\.?,?[\s\-]+\d{{4}}"
+    rf"|{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})(?![\w/])",
+    re.I,
+)
+_BIRTH = re.compile(r"\b(?:born|birth|birthday|dob|d\.o\.b\.?|b\.d\.)\b|\bd\.o\.b", re.I)
+
+
+def _dates_of_birth(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
+    for match in _DATE.finditer(text):
+        before = text[max(0, match.start() - 60): match.start()]
+        after = text[match.end(): match.end() + 20]
+        if _BIRTH.search(before) or _BIRTH.search(after):
+            yield match.span()
+
+
+# A house number, a name and a street word: "101 main st.", "4 Paula views", "Flat 98R",
+# with the town on the next line when the address is written over lines. Faker's odd street
+# words (views, keys, branch...) need a capitalised name, as they are ordinary words too.
+_STREET_WORDS = (r"street|st|road|rd|lane|ln|avenue|ave|drive|dr|close|crescent|terrace|boulevard|blvd|"
+                 r"gardens|grove|square|sq|mews|parade|row|walk|court|ct|place|pl|way|hill|park")
+_ODD_STREET_WORDS = r"views?|keys?|branch|overpass|falls?|mall|stravenue|bypass|circle|junction|village|ville"
+_NOT_STREET_NAMES = _words("minute minutes min mins hour hours mile miles second seconds km")
+_STREET = re.compile(
+    rf"(?<![\w£$€.])(?:(?:flat|apartment|apt|unit)\s+\d+[A-Za-z]?,?\s*\n?\s*)?"
+    rf"(?:\d{{1,4}}[A-Za-z]?,?\s+|(?:flat|apartment|apt|unit)\s+\d+[A-Za-z]?,?\s*\n)"
+    rf"((?:[A-Za-z][a-z']+\s+){{1,3}}?)"
+    rf"(?:(?P<common>{_STREET_WORDS})|(?P<odd>{_ODD_STREET_WORDS}))\b\.?"
+    rf"(?P<town>,?[ \t]*\n[ \t]*(?:[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){{0,2}}),?"
+    rf"(?:[ \t]*\n[ \t]*(?:[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){{0,2}}),?(?=[ \t]*(?:\n|$)))?)?",
+    re.I,
+)
+
+
+def _addresses(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
+    for match in _STREET.finditer(text):
+        names = match.group(1).split()
+        if not names or names[-1].lower() in _NOT_STREET_NAMES or names[0].lower() in _FUNCTION_WORDS:
+            continue
+        if match.group("odd") and not names[0][0].isupper():
+            continue
+        yield match.span()
+
+
+# ---- separators people type inside numbers -----------------------------------------------
+
+# Between the groups of a number people type dots, underscores, slashes, commas, tabs,
+# line breaks, non-breaking, thin and zero-width spaces, en and em dashes, and spaces around
+# any of them ("4111 - 1111", "4111, 1111"). Detectors of numbers read a view of the text in
+# which each such separator between two letters or digits (one of them a digit) is one
+# space, or one "-" when it held a dash; their spans are mapped back to the real text.
+_BLANKS = "[ \t\u00a0\u2007\u2009\u202f\u200b\u200c\u200d\u2060\ufeff]"
+_SEPARATOR = re.compile(
+    rf"(?<=[0-9A-Za-z\x00]){_BLANKS}*(?:[.\-_/,;|\u2010-\u2015\u2212]|\r?\n){_BLANKS}*(?=[0-9A-Za-z])"
+    rf"|(?<=[0-9A-Za-z]){_BLANKS}{{2,3}}(?=[0-9A-Za-z])"
+    rf"|(?<=[0-9A-Za-z])[\t\u00a0\u2007\u2009\u202f\u200b\u200c\u200d\u2060\ufeff](?=[0-9A-Za-z])"
+)
+_DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
+
+
+def _compact(text: str) -> tuple[str, list[int]]:
+    """The text with number separators made plain, and where each of its characters came from."""
+    pieces: list[str] = []
+    origin: list[int] = []
+    pos = 0
+    for match in _SEPARATOR.finditer(text):
+        start, end = match.span()
+        before, after = text[start - 1], text[end] if end < len(text) else ""
+        if not (before.isdigit() or after.isdigit()) or not (
+                (before.isdigit() or before == _MASK or _code_letters(text, start, -1))
+                and (after.isdigit() or _code_letters(text, end, 1))):
+            continue
+        if match.group() == " ":
+            continue
+        pieces.append(text[pos:start])
+        origin.extend(range(pos, start))
+        pieces.append("-" if any(char in _DASHES for char in match.group()) else " ")
+        origin.append(start)
+        pos = end
+    pieces.append(text[pos:])
+    origin.extend(range(pos, len(text)))
+    origin.append(len(text))
+    return "".join(pieces), origin
+
+
+def _code_letters(text: str, pos: int, step: int) -> bool:
+    """Letters at ``pos`` (reading away from a separator) that look like part of a code, not a word:
+    one letter, or up to four capitals ("C" of an NI number, "NWBK" of an IBAN)."""
+    run: list[str] = []
+    index = pos - 1 if step < 0 else pos
+    while 0 <= index < len(text) and text[index].isalpha() and len(run) < 6:
+        run.append(text[index])
+        index += step
+    letters = "".join(run)
+    return len(letters) == 1 or (len(letters) <= 4 and letters.isupper())
+
+
+def _tolerant(detector: Detector) -> Detector:
+    """``detector`` run on the compact view, its spans mapped back to the text."""
+
+    def run(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
+        view, origin = _compact(text)
+        if view == text:
+            yield from detector(text, hits)
+            return
+        moved = [_Hit(_view_index(origin, hit.start), _view_index(origin, hit.end), hit.category)
+                 for hit in hits]
+        for start, end in detector(view, moved):
+            yield origin[start], origin[end - 1] + 1
+
+    return run
+
+
+def _whole_numbers(detector: Detector) -> Detector:
+    """Drop spans that are only part of a dotted number: "10.0.19045.2965" is a version."""
+
+    def run(text: str, hits: Sequence[_Hit]) -> Iterator[Span]:
+        for start, end in detector(text, hits):
+            dotted_before = start >= 2 and text[start - 1] == "." and text[start - 2].isdigit()
+            dotted_after = text[end: end + 1] == "." and text[end + 1: end + 2].isdigit()
+            if not (dotted_before or dotted_after):
+                yield start, end
+
+    return run
+
+
+def _view_index(origin: list[int], position: int) -> int:
+    """The first view character at or after ``position`` of the text."""
+    import bisect
+
+    return bisect.bisect_left(origin, position)
+
+
 # ---- putting it together -----------------------------------------------------------------
 
 # Stricter and longer shapes first: each detector only sees what earlier ones left.
 _DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("url_secret", _url_secrets),
     ("email", _emails),
-    ("iban", _ibans),
-    ("card", _cards),
+    ("date_of_birth", _dates_of_birth),
+    ("iban", _tolerant(_ibans)),
+    ("card", _tolerant(_cards)),
     ("ip", _ips),
-    ("ni_number", _ni_numbers),
+    ("ni_number", _tolerant(_ni_numbers)),
     ("password", _passwords),
-    ("sort_code", _sort_codes),
-    ("account_number", _account_numbers),
-    ("phone", _phones),
+    ("sort_code", _tolerant(_sort_codes)),
+    ("account_number", _tolerant(_account_numbers)),
+    ("phone", _whole_numbers(_tolerant(_phones))),
+    ("phone", _national_phones),
     ("postcode", _postcodes),
-    ("long_number", _long_numbers),
+    ("address", _addresses),
+    ("long_number", _tolerant(_long_numbers)),
 )
 
 
@@ -600,16 +856,19 @@ def _mask(text: str, spans: Sequence[Span]) -> str:
     return "".join(pieces)
 
 
-def redact(text: str) -> RedactionResult:
+def redact(text: str, only: frozenset[str] | None = None) -> RedactionResult:
     """Replace each piece of personal data in ``text`` with its category placeholder.
+
+    With ``only``, every detector still runs (so a phone number is never mistaken for an
+    account number), but only pieces of those categories are replaced.
 
     Passes repeat until one finds nothing: a placeholder can change what its neighbours look
     like to an earlier detector, and redacting a redacted log must never remove more.
     """
-    result = _redact_once(text)
+    result = _redact_once(text, only)
     found = list(result.found)
     for _ in range(_MAX_PASSES):
-        again = _redact_once(result.text)
+        again = _redact_once(result.text, only)
         if not again.found:
             break
         found += [category for category in again.found if category not in found]
@@ -617,7 +876,7 @@ def redact(text: str) -> RedactionResult:
     return RedactionResult(result.text, tuple(found))
 
 
-def _redact_once(text: str) -> RedactionResult:
+def _redact_once(text: str, only: frozenset[str] | None = None) -> RedactionResult:
     masked = _mask(text, [m.span() for m in _EXISTING.finditer(text)])
     hits: list[_Hit] = []
     for category, detector in _DETECTORS:
@@ -630,7 +889,7 @@ def _redact_once(text: str) -> RedactionResult:
             claimed.append(_Hit(start, end, category))
         masked = _mask(masked, [(hit.start, hit.end) for hit in claimed])
         hits.extend(claimed)
-    hits.sort(key=lambda hit: hit.start)
+    hits = sorted((hit for hit in hits if only is None or hit.category in only), key=lambda hit: hit.start)
     pieces, pos = [], 0
     for hit in hits:
         pieces += [text[pos:hit.start], PLACEHOLDERS[hit.category]]

@@ -211,7 +211,9 @@ class Supervisor:
             self.start(Child(f"actions-{index}", [str(BIN / "rasa"), "run", "actions", "--port",
                                                   str(port), "--actions", "actions"],
                              self._env(SANIC_HOST="127.0.0.1"), essential=False))
-        self.start(Child("web", [str(BIN / "bot"), "web"], self._env()))
+        # Behind nginx: trust its X-Forwarded-For, so staff sign-in limits are per client
+        # address, not one limit for everyone arriving through the proxy.
+        self.start(Child("web", [str(BIN / "bot"), "web"], self._env(SANIC_PROXIES_COUNT="1")))
         for index in range(len(layout.rasa_ports)):
             self.start(Child(f"rasa-{index + 1}", self._rasa_command(index), self._env(),
                              essential=False))

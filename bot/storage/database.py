@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import settings
 from bot.paths import PROJECT_ROOT
+from bot.storage.owner_only import owner_only_dir, prepare_sqlite
 
 DEFAULT_ANALYTICS_PATH = PROJECT_ROOT / "var" / "analytics.db"
 #: The help text of every command's ``--database-url`` option.
@@ -43,7 +44,7 @@ def analytics_url(url: str | None = None) -> str:
     chosen = url or settings.text("DATABASE_URL")
     if chosen:
         return _normalise(chosen)
-    DEFAULT_ANALYTICS_PATH.parent.mkdir(parents=True, exist_ok=True)
+    owner_only_dir(DEFAULT_ANALYTICS_PATH.parent)
     return f"sqlite:///{DEFAULT_ANALYTICS_PATH}"
 
 
@@ -71,6 +72,7 @@ def create_engine(url: str | None = None, *, wal: bool = True) -> Engine:
         kwargs["pool_pre_ping"] = True
     engine = sa.create_engine(resolved, **kwargs)
     if resolved.get_backend_name() == "sqlite":
+        prepare_sqlite(str(resolved))  # owner-only before SQLite creates anything
 
         def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()

@@ -30,9 +30,24 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
+from bot.storage.owner_only import prepare_sqlite
+
 
 class OffLoopSQLTrackerStore(SQLTrackerStore):
-    """``SQLTrackerStore`` whose queries run in a thread unless the database is SQLite."""
+    """``SQLTrackerStore`` whose queries run in a thread unless the database is SQLite.
+
+    A SQLite file is created owner-only (0600 in a 0700 ``var/``) before Rasa opens it:
+    it holds every message as typed (``bot/storage/owner_only.py``).
+    """
+
+    def __init__(self, domain: Any = None, dialect: str = "sqlite", host: str | None = None,
+                 port: int | None = None, db: str = "rasa.db", username: Any = None,
+                 password: Any = None, event_broker: Any = None, login_db: str | None = None,
+                 query: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        url = self.get_db_url(dialect, host, port, db, username, password, login_db, query)
+        prepare_sqlite(url if isinstance(url, str) else url.render_as_string(hide_password=False))
+        super().__init__(domain, dialect, host, port, db, username, password, event_broker,
+                         login_db, query, **kwargs)
 
     @property
     def off_loop(self) -> bool:

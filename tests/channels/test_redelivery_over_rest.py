@@ -17,9 +17,12 @@ pytestmark = pytest.mark.stack
 
 
 def post(stack: Stack, sender: str, message: str, message_id: str) -> list[dict[str, Any]]:
-    response = requests.post(f"{stack.rasa}/webhooks/rest/webhook", timeout=60,
-                             json={"sender": sender, "message": message, "message_id": message_id})
+    body = {"sender": sender, "message": message, "message_id": message_id}
+    if sender in stack.tokens:  # the visitor token of the conversation's first reply
+        body["visitor_token"] = stack.tokens[sender]
+    response = requests.post(f"{stack.rasa}/webhooks/rest/webhook", timeout=60, json=body)
     assert response.status_code == 200, response.text
+    stack.tokens.setdefault(sender, response.headers.get("X-Visitor-Token", ""))
     body: list[dict[str, Any]] = response.json()
     return body
 

@@ -34,6 +34,9 @@ STARTUP_SECONDS = 600
 SECRET = "scaled-test-secret"  # noqa: S105 - HMAC key for throwaway test data
 SCALED_DIR = Path(__file__).parent
 
+#: Visitor tokens the REST channel gave each sender (bot/channels/visitor_token.py).
+VISITOR_TOKENS: dict[str, str] = {}
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
@@ -65,10 +68,13 @@ class Scaled:
 
         Each message gets an id of its own, as the widget gives it (bot/channels/redelivery.py).
         """
-        response = requests.post(f"{via or self.proxy}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": message,
-                                       "message_id": f"m-{uuid.uuid4().hex}"}, timeout=timeout)
+        body = {"sender": sender, "message": message, "message_id": f"m-{uuid.uuid4().hex}"}
+        if sender in VISITOR_TOKENS:  # the token the conversation's first reply gave
+            body["visitor_token"] = VISITOR_TOKENS[sender]
+        response = requests.post(f"{via or self.proxy}/webhooks/rest/webhook", json=body, timeout=timeout)
         assert response.status_code == 200, f"{response.status_code}: {response.text[:300]}"
+        if response.headers.get("X-Visitor-Token"):
+            VISITOR_TOKENS[sender] = response.headers["X-Visitor-Token"]
         body: list[dict[str, Any]] = response.json()
         return body
 

@@ -46,6 +46,8 @@ def test_production_routing_with_tls_is_accepted_by_nginx(tmp_path):
     # Only the REST webhook of the Rasa servers is routed: no /model, /conversations, /status.
     assert site.count("proxy_pass http://sme_rasa_servers") == 1
     assert "location = /webhooks/rest/webhook" in site
+    # Staff sign-in is rate-limited per client address before it reaches the web process.
+    assert "limit_req zone=sme_staff_login" in site and "location = /staff/login" in site
 
     (tmp_path / "site.conf").write_text(site)
     (tmp_path / "nginx.conf").write_text(
@@ -105,3 +107,16 @@ def test_background_work_yields_the_cpu_to_the_servers(unit):
         assert niceness >= 10
     else:
         assert niceness == 0
+
+
+def test_environment_example_binds_every_server_to_a_private_address():
+    """The example is copied as it is: no process may listen on every interface or a public one."""
+    import ipaddress
+    import re
+
+    example = (UNITS / "sme-assistant.env.example").read_text()
+    binds = dict(re.findall(r"^(RASA_INTERFACE|ACTION_INTERFACE|WEB_HOST)=(\S+)", example, flags=re.M))
+    assert set(binds) == {"RASA_INTERFACE", "ACTION_INTERFACE", "WEB_HOST"}
+    for name, value in binds.items():
+        address = ipaddress.ip_address(value)
+        assert (address.is_private or address.is_loopback) and not address.is_unspecified, name

@@ -184,10 +184,13 @@ def test_killing_a_rasa_server_mid_load_loses_no_conversation_and_no_turn(scaled
     incident_replies: dict[str, str] = {}
 
     def converse(sender: str) -> None:
+        token = None
         for message in FAILOVER_SCRIPT:
             # As the widget does, each message has an id: a message nginx resends after the
             # server it chose died is recognised if that server had saved it (bot/channels/redelivery.py).
             body = {"sender": sender, "message": message, "message_id": f"m-{uuid.uuid4().hex}"}
+            if token:
+                body["visitor_token"] = token
             try:
                 response = requests.post(f"{scaled.proxy}/webhooks/rest/webhook", json=body,
                                          timeout=120)
@@ -198,6 +201,7 @@ def test_killing_a_rasa_server_mid_load_loses_no_conversation_and_no_turn(scaled
                 failures.append(f"{sender} {message!r}: {response.status_code} {response.text[:200]}")
                 continue
             replied[sender].append(message)
+            token = token or response.headers.get("X-Visitor-Token")
             if message == "we've been hacked":
                 incident_replies[sender] = texts(response.json())
             time.sleep(0.5)  # think time

@@ -1,11 +1,10 @@
-"""Staff accounts: Argon2 password hashes, sign-in checks, slowing down and locking out.
+"""Staff accounts: Argon2 password hashes, the password rule, sign-in checks and throttling.
 
 Plain functions over a SQLAlchemy connection, so the command line, the web pages and the
 tests share them. Failed sign-ins are counted per username, whether or not the account
-exists, so a locked-out response does not reveal which usernames are real. After
-:data:`SLOW_AFTER` failures each further attempt is answered more slowly; after
-``STAFF_LOCKOUT_ATTEMPTS`` (10) the username is locked for ``STAFF_LOCKOUT_MINUTES`` (15),
-and even the right password is refused until then (an admin can unlock it sooner).
+exists (so a throttled answer does not reveal which usernames are real), and per client
+address across usernames. Nothing here locks an account: a hard lock after N failures lets
+anyone who knows an admin's username keep that admin out. See :func:`login`.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
 from bot.storage.models import StaffLoginAttempt, StaffSession, StaffUser
-from bot.web.staff import config
+from bot.web.staff import common_passwords, config
 
 Role = Literal["analyst", "admin"]
 ROLES: tuple[Role, ...] = ("analyst", "admin")
@@ -60,7 +59,7 @@ class Staff:
 
 @dataclass(frozen=True)
 class LoginResult:
-    status: Literal["ok", "wrong", "locked"]
+    status: Literal["ok", "wrong", "throttled", "address"]
     staff: Staff | None = None
     #: Seconds the caller should wait before answering (slowing repeated failures).
     delay: float = 0.0
@@ -80,10 +79,22 @@ def check_username(username: str) -> str:
 
 
 def check_password(password: str) -> str:
+    """NCSC's advice for a password people choose: long enough, and not one attackers try first.
+
+    At least 12 characters, not one character repeated, and not on a list of common passwords
+    (:mod:`bot.web.staff.common_passwords`), also with digits or symbols added at either end
+    ("password1234"). No rules about mixing character kinds: NCSC advises against them.
+    """
     if len(password) < MIN_PASSWORD_CHARS:
         raise AccountError(f"Passwords must be at least {MIN_PASSWORD_CHARS} characters long.")
     if len(password) > MAX_PASSWORD_CHARS:
         raise AccountError(f"Passwords must be at most {MAX_PASSWORD_CHARS} characters long.")
+    if len(set(password)) == 1:
+        raise AccountError("A password of one character repeated is too easy to guess. "
+                           "Three random words make a good one.")
+    if common_passwords.is_common(password):
+        raise AccountError("That password is on a list of common passwords that attackers try first. "
+                           "Choose another: three random words make a good one.")
     return password
 
 
@@ -175,13 +186,25 @@ def slow_delay(failures: int) -> float:
     return min(SLOWEST_SECONDS, SLOW_STEP_SECONDS * (failures - SLOW_AFTER + 1))
 
 
+def address_key(address: str | None) -> str | None:
+    """The attempts-table key of a client address (usernames never contain ``:``)."""
+    return f"ip:{address.strip()[:60]}" if address and address.strip() else None
+
+
+def _attempts(conn: Connection, key: str, now: datetime) -> tuple[int, datetime | None]:
+    """Failures of ``key`` within the window, and until when it is held back (or None)."""
+    row = conn.execute(sa.select(ATTEMPTS).where(ATTEMPTS.c.username == key)).first()
+    if row is None:
+        return 0, None
+    window = timedelta(minutes=config.lockout_minutes())
+    failures = row.failures if row.last_failed_at > now - window else 0
+    held: datetime | None = row.locked_until if row.locked_until and row.locked_until > now else None
+    return failures, held
+
+
 def locked_until(conn: Connection, username: str, now: datetime) -> datetime | None:
-    row = conn.execute(sa.select(ATTEMPTS.c.locked_until)
-                       .where(ATTEMPTS.c.username == normalise_username(username))).first()
-    if row is None or row.locked_until is None or row.locked_until <= now:
-        return None
-    until: datetime = row.locked_until
-    return until
+    """Until when sign-ins to ``username`` are held back (one check per interval), or None."""
+    return _attempts(conn, normalise_username(username), now)[1]
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -191,12 +214,31 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def login(conn: Connection, username: str, password: str, now: datetime) -> LoginResult:
-    """Check a sign-in, recording a failure or clearing past ones. Commit afterwards."""
+def login(conn: Connection, username: str, password: str, now: datetime,
+          address: str | None = None) -> LoginResult:
+    """Check a sign-in from client ``address``, recording a failure or clearing past ones. Commit afterwards.
+
+    Two limits, neither of which an outsider can turn into a lockout of someone else:
+
+    * per address, across every username: after ``STAFF_LOGIN_ADDRESS_ATTEMPTS`` wrong
+      passwords in the window that address is refused (``status="address"``) until the
+      window has passed. Spraying one password over many usernames hits this; it holds
+      back only the address that sent them.
+    * per account: after :data:`SLOW_AFTER` failures answers slow down; after
+      ``STAFF_LOCKOUT_ATTEMPTS`` the account's password is checked at most once per
+      ``STAFF_LOGIN_ACCOUNT_INTERVAL_SECONDS`` (``status="throttled"`` in between) for
+      addresses that have already failed within the window. An address with no recent
+      failure - the member of staff at their usual desk - is always checked, so someone
+      guessing from elsewhere cannot keep them out.
+    """
     name = normalise_username(username)[:64]
-    until = locked_until(conn, name, now)
-    if until is not None:
-        return LoginResult("locked", locked_until=until)
+    from_key = address_key(address)
+    address_failures, address_held = _attempts(conn, from_key, now) if from_key else (0, None)
+    if address_held is not None:
+        return LoginResult("address", locked_until=address_held)
+    _, account_held = _attempts(conn, name, now)
+    if account_held is not None and (from_key is None or address_failures > 0):
+        return LoginResult("throttled", locked_until=account_held)
     row = conn.execute(sa.select(USERS).where(USERS.c.username == name)).first()
     if row is not None and row.active and _verify(row.password_hash, password):
         unlock(conn, name)
@@ -207,26 +249,31 @@ def login(conn: Connection, username: str, password: str, now: datetime) -> Logi
         return LoginResult("ok", staff=_staff(row))
     if row is None:
         _verify(_DUMMY_HASH, password)
-    return _record_failure(conn, name, now)
-
-
-def _record_failure(conn: Connection, name: str, now: datetime) -> LoginResult:
-    window = timedelta(minutes=config.lockout_minutes())
-    # Forget other usernames' old failures, so guessed names do not pile up.
-    conn.execute(sa.delete(ATTEMPTS).where(
-        ATTEMPTS.c.username != name, ATTEMPTS.c.last_failed_at <= now - window,
-        sa.or_(ATTEMPTS.c.locked_until.is_(None), ATTEMPTS.c.locked_until <= now)))
-    previous = conn.execute(sa.select(ATTEMPTS).where(ATTEMPTS.c.username == name)).first()
-    failures = 1
-    if previous is not None and previous.last_failed_at > now - window:
-        failures = previous.failures + 1
-    lock = now + window if failures >= config.lockout_attempts() else None
-    if previous is None:
-        conn.execute(sa.insert(ATTEMPTS).values(username=name, failures=failures, last_failed_at=now,
-                                                locked_until=lock))
-    else:
-        conn.execute(sa.update(ATTEMPTS).where(ATTEMPTS.c.username == name)
-                     .values(failures=failures, last_failed_at=now, locked_until=lock))
-    if lock is not None:
-        return LoginResult("locked", locked_until=lock)
+    _forget_old_failures(conn, now)
+    if from_key is not None:
+        _record_failure(conn, from_key, now, config.login_address_attempts(),
+                        timedelta(minutes=config.lockout_minutes()))
+    failures = _record_failure(conn, name, now, config.lockout_attempts(),
+                               timedelta(seconds=config.login_account_interval_seconds()))
     return LoginResult("wrong", delay=slow_delay(failures))
+
+
+def _forget_old_failures(conn: Connection, now: datetime) -> None:
+    """Forget failures older than the window, so guessed names and addresses do not pile up."""
+    window = timedelta(minutes=config.lockout_minutes())
+    conn.execute(sa.delete(ATTEMPTS).where(
+        ATTEMPTS.c.last_failed_at <= now - window,
+        sa.or_(ATTEMPTS.c.locked_until.is_(None), ATTEMPTS.c.locked_until <= now)))
+
+
+def _record_failure(conn: Connection, key: str, now: datetime, limit: int, hold: timedelta) -> int:
+    """Count one more failure of ``key``; from ``limit`` on, hold it back for ``hold``. Returns the count."""
+    failures, _ = _attempts(conn, key, now)
+    failures += 1
+    held = now + hold if failures >= limit else None
+    updated = conn.execute(sa.update(ATTEMPTS).where(ATTEMPTS.c.username == key)
+                           .values(failures=failures, last_failed_at=now, locked_until=held))
+    if not updated.rowcount:
+        conn.execute(sa.insert(ATTEMPTS).values(username=key, failures=failures, last_failed_at=now,
+                                                locked_until=held))
+    return failures

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -47,6 +48,17 @@ def _set_cookie(resp: HTTPResponse, request: Request, name: str, value: str, pat
         cookie["secure"] = True
 
 
+def _redirect(to: str) -> HTTPResponse:
+    """A redirect with the staff headers, on a copy of them: Sanic's ``redirect`` writes
+    ``Location`` into the dict it is given, and the shared one would then carry it into
+    every later staff response."""
+    return response.redirect(to, headers=dict(STAFF_HEADERS))
+
+
+def _seconds_until(moment: datetime | None, now: datetime) -> int:
+    return max(1, int((moment - now).total_seconds() + 0.999)) if moment else 1
+
+
 def _safe_next(target: str | None) -> str:
     """Only a path inside the dashboard: never another site (no open redirect)."""
     if target and target.startswith(PREFIX + "/") and not target.startswith("//") and "\\" not in target:
@@ -65,8 +77,7 @@ def signed_in(admin: bool = False) -> Callable[[Handler], Handler]:
             if who is None:
                 if request.method == "GET":
                     wanted = request.path + (f"?{request.query_string}" if request.query_string else "")
-                    return response.redirect(f"{PREFIX}/login?{urlencode({'next': wanted})}",
-                                             headers=STAFF_HEADERS)
+                    return _redirect(f"{PREFIX}/login?{urlencode({'next': wanted})}")
                 return render(request, "error.html", status=401, who=None, title="Sign in needed",
                               message="Your session has ended. Sign in again, then repeat what you did.")
             if admin and not who.staff.is_admin:
@@ -94,10 +105,13 @@ def add_routes(bp: Blueprint) -> None:
     async def login_form(request: Request) -> HTTPResponse:
         return _login_page(request, error=None, username="")
 
-    def _login_page(request: Request, error: str | None, username: str, status: int = 200) -> HTTPResponse:
+    def _login_page(request: Request, error: str | None, username: str, status: int = 200,
+                    retry_after: int | None = None) -> HTTPResponse:
         token = secrets.token_urlsafe(32)
         resp = render(request, "login.html", status=status, who=None, csrf_token=token, error=error,
                       username=username, next=_safe_next(request.args.get("next")))
+        if retry_after is not None:
+            resp.headers["Retry-After"] = str(retry_after)
         _set_cookie(resp, request, LOGIN_COOKIE, token, f"{PREFIX}/login", "Strict", max_age=3600)
         return resp
 
@@ -111,28 +125,34 @@ def add_routes(bp: Blueprint) -> None:
         password = str(form.get("password") or "")
         moment = now()
 
+        address = request.remote_addr or request.ip  # remote_addr: the client behind trusted proxies
+
         def check(conn: Connection) -> tuple[accounts.LoginResult, str | None]:
-            result = accounts.login(conn, username, password, moment)
+            result = accounts.login(conn, username, password, moment, address=address)
             if result.status == "ok" and result.staff is not None:
                 audit.record(conn, moment, result.staff.username, "sign_in")
                 return result, sessions.start(conn, result.staff, moment)
-            if result.status == "locked":
+            if result.status in ("throttled", "address"):
                 name = accounts.normalise_username(username)[:64] or "-"
-                audit.record(conn, moment, name, "sign_in_locked")
+                audit.record(conn, moment, name, f"sign_in_{result.status}")
             return result, None
 
         result, token = await in_db(request.app, check)
         if result.status == "ok" and token is not None:
-            resp = response.redirect(_safe_next(form.get("next")), headers=STAFF_HEADERS)
+            resp = _redirect(_safe_next(form.get("next")))
             _set_cookie(resp, request, COOKIE, token, PREFIX, "Lax")
             return resp
         if result.delay:
             await asyncio.sleep(result.delay)
-        if result.status == "locked":
-            minutes = config.lockout_minutes()
-            message = (f"Too many wrong passwords. This account is locked for up to {minutes} minutes. "
-                       "Try again later or ask an admin to unlock it.")
-            return _login_page(request, message, username, status=429)
+        wait = _seconds_until(result.locked_until, moment)
+        if result.status == "throttled":
+            message = (f"Too many wrong passwords for this username just now. Wait {wait} seconds, "
+                       "then try again.")
+            return _login_page(request, message, username, status=429, retry_after=wait)
+        if result.status == "address":
+            message = (f"Too many wrong passwords from your network. Try again in {-(-wait // 60)} "
+                       "minutes, or ask an admin to reset your password.")
+            return _login_page(request, message, username, status=429, retry_after=wait)
         return _login_page(request, "The username or password is not right.", username, status=401)
 
     @bp.post("/logout")
@@ -140,7 +160,7 @@ def add_routes(bp: Blueprint) -> None:
     async def logout(request: Request, who: sessions.SignedIn) -> HTTPResponse:
         token = request.cookies.get(COOKIE)
         await in_db(request.app, lambda conn: sessions.end(conn, token))
-        resp = response.redirect(f"{PREFIX}/login", headers=STAFF_HEADERS)
+        resp = _redirect(f"{PREFIX}/login")
         _set_cookie(resp, request, COOKIE, "", PREFIX, "Lax", max_age=0)  # the browser forgets it
         await in_db(request.app, lambda conn: audit.record(conn, now(), who.staff.username, "sign_out"))
         return resp

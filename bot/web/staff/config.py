@@ -11,13 +11,23 @@ CookieSecure = Literal["auto", "always", "never"]
 
 
 def lockout_attempts() -> int:
-    """Wrong passwords in a row that lock an account (and any unknown username)."""
+    """Wrong passwords for one username within the window before its checks are spaced out."""
     return positive_int("STAFF_LOCKOUT_ATTEMPTS", 10)
 
 
 def lockout_minutes() -> int:
-    """How long a lock lasts; failures older than this are forgotten."""
+    """The window: failures older than this are forgotten, and a refused address waits this long."""
     return positive_int("STAFF_LOCKOUT_MINUTES", 15)
+
+
+def login_address_attempts() -> int:
+    """Wrong passwords from one client address (any usernames) within the window before it is refused."""
+    return positive_int("STAFF_LOGIN_ADDRESS_ATTEMPTS", 20)
+
+
+def login_account_interval_seconds() -> int:
+    """Once a username is over its failures, its password is checked at most this often."""
+    return positive_int("STAFF_LOGIN_ACCOUNT_INTERVAL_SECONDS", 10)
 
 
 def session_idle_minutes() -> int:

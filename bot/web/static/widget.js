@@ -868,14 +868,19 @@
   function post(message, messageId) {
     var controller = typeof AbortController === 'function' ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
+    var body = { sender: state.id, message: message, message_id: messageId };
+    // The visitor token the first reply gave ties this id to this browser (bot/channels/visitor_token.py).
+    if (typeof state.token === 'string') { body.visitor_token = state.token; }
     return fetch(botUrl + '/webhooks/rest/webhook', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ sender: state.id, message: message, message_id: messageId }),
+      body: JSON.stringify(body),
       credentials: 'omit',
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
       if (!response.ok) { throw new Error('HTTP ' + response.status); }
+      var token = response.headers.get('X-Visitor-Token');
+      if (token && /^[0-9a-f]{32}$/.test(token)) { state.token = token; save(); }
       return response.json();
     }).then(function (replies) {
       if (!Array.isArray(replies)) { throw new Error('unexpected reply'); }
@@ -955,7 +960,7 @@
   }
 
   function ensureVisitor() {
-    if (!state.id) { state.id = newVisitorId(); }
+    if (!state.id) { state.id = newVisitorId(); state.token = null; }
   }
 
   // Buttons that send may disappear or be disabled once used, so focus goes to the message box.

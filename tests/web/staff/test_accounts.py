@@ -62,19 +62,47 @@ def test_duplicate_usernames_are_refused(conn: Connection) -> None:
         accounts.add(conn, "ADA", "analyst", PASSWORD, NOW)
 
 
-def test_ten_wrong_passwords_lock_even_the_right_one_out(conn: Connection) -> None:
-    accounts.add(conn, "ada", "analyst", PASSWORD, NOW)
-    results = [accounts.login(conn, "ada", f"wrong {n}", NOW + timedelta(seconds=n)) for n in range(10)]
-    assert [r.status for r in results] == ["wrong"] * 9 + ["locked"]
-    # Slowed down before the lock: no delay at first, then growing.
-    delays = [r.delay for r in results[:9]]
+ATTACKER, DESK = "203.0.113.7", "198.51.100.20"
+
+
+def test_ten_wrong_passwords_space_out_checks_but_never_lock_the_owner_out(conn: Connection) -> None:
+    accounts.add(conn, "ada", "admin", PASSWORD, NOW)
+    results = [accounts.login(conn, "ada", f"wrong {n}", NOW + timedelta(seconds=n), address=ATTACKER)
+               for n in range(10)]
+    assert [r.status for r in results] == ["wrong"] * 10
+    # Slowed down: no delay at first, then growing.
+    delays = [r.delay for r in results]
     assert delays[:2] == [0.0, 0.0] and delays == sorted(delays) and delays[-1] > delays[2] > 0
-    during = accounts.login(conn, "ada", PASSWORD, NOW + timedelta(minutes=5))
-    assert during.status == "locked" and during.locked_until is not None
-    after = accounts.login(conn, "ada", PASSWORD, NOW + timedelta(minutes=16))
-    assert after.status == "ok"
-    # A successful sign-in clears the count.
-    assert accounts.login(conn, "ada", "wrong again", NOW + timedelta(minutes=17)).delay == 0.0
+    # The attacker's next guess comes too soon: it is not even checked.
+    soon = accounts.login(conn, "ada", PASSWORD, NOW + timedelta(seconds=11), address=ATTACKER)
+    assert soon.status == "throttled" and soon.locked_until is not None
+    # Ada at her own desk signs in straight away: the guessing cannot keep her out.
+    assert accounts.login(conn, "ada", PASSWORD, NOW + timedelta(seconds=12), address=DESK).status == "ok"
+
+
+def test_one_address_spraying_many_usernames_is_refused(conn: Connection) -> None:
+    accounts.add(conn, "ada", "admin", PASSWORD, NOW)
+    results = [accounts.login(conn, f"user{n}", "Summer2026!", NOW, address=ATTACKER) for n in range(20)]
+    assert all(r.status == "wrong" for r in results)
+    # The 21st guess from that address is refused, even with ada's real password...
+    refused = accounts.login(conn, "ada", PASSWORD, NOW, address=ATTACKER)
+    assert refused.status == "address"
+    # ...while everyone else, ada included, signs in as usual.
+    assert accounts.login(conn, "ada", PASSWORD, NOW, address=DESK).status == "ok"
+    # The address is let in again once the window has passed.
+    later = accounts.login(conn, "ada", PASSWORD, NOW + timedelta(minutes=16), address=ATTACKER)
+    assert later.status == "ok"
+
+
+@pytest.mark.parametrize("password", ["aaaaaaaaaaaa", "password1234", "Password1234!", "qwertyuiop123",
+                                      "iloveyou2026", "111111111111"])
+def test_common_and_repeated_passwords_are_refused(conn: Connection, password: str) -> None:
+    with pytest.raises(accounts.AccountError, match="common passwords|one character repeated"):
+        accounts.add(conn, "ada", "admin", password, NOW)
+
+
+def test_a_passphrase_of_random_words_is_accepted(conn: Connection) -> None:
+    assert accounts.add(conn, "ada", "admin", "tangerine lamp river", NOW).username == "ada"
 
 
 def test_failures_spread_out_over_time_do_not_lock(conn: Connection) -> None:
@@ -83,9 +111,9 @@ def test_failures_spread_out_over_time_do_not_lock(conn: Connection) -> None:
         assert accounts.login(conn, "ada", "wrong", NOW + timedelta(minutes=20 * n)).status == "wrong"
 
 
-def test_unknown_usernames_lock_too_so_a_lock_reveals_nothing(conn: Connection) -> None:
-    results = [accounts.login(conn, "nobody", "guess", NOW) for _ in range(10)]
-    assert results[-1].status == "locked"
+def test_unknown_usernames_are_throttled_too_so_it_reveals_nothing(conn: Connection) -> None:
+    results = [accounts.login(conn, "nobody", "guess", NOW, address=ATTACKER) for _ in range(11)]
+    assert results[-1].status == "throttled"
 
 
 def test_old_failures_of_other_usernames_are_forgotten(conn: Connection) -> None:
