@@ -355,9 +355,10 @@ class ActionRecordDone(Action):
 
 
 def _offered_or_committed(tracker: Tracker) -> set[str]:
-    """Every step this conversation was offered (in any reply) or committed to, or reported done."""
+    """Every step this conversation was offered (in any reply or in its plan) or committed to,
+    or reported done."""
     steps = set(_list_slot(tracker, "commitments")) | set(_list_slot(tracker, "done_steps"))
-    steps |= set(_list_slot(tracker, "offered_steps"))
+    steps |= set(_list_slot(tracker, "offered_steps")) | set(_list_slot(tracker, PLAN_SLOT))
     for event in tracker.events:
         if event.get("event") == "slot" and event.get("name") == "offered_steps" \
                 and isinstance(event.get("value"), list):

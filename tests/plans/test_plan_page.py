@@ -90,7 +90,7 @@ def test_the_private_link_shows_the_whole_plan_with_its_state(site: Site) -> Non
     assert page.headers["Cache-Control"] == "no-store"
     assert "noindex" in page.headers["X-Robots-Tag"]
     html = page.text
-    assert "Your business: 1 to 9 staff; retail; in Wales; an IT provider." in html
+    assert "Your business: 2 to 9 people; retail; in Wales; an IT provider." in html
     positions = [html.index(KB.step(step_id).title) for step_id in PLAN]  # type: ignore[union-attr]
     assert positions == sorted(positions), "the steps are in the plan's order"
     assert "You have done 1 of 4 steps." in html
