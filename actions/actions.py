@@ -226,7 +226,9 @@ class ActionBotChallenge(Action):
     ) -> List[EventType]:
         decision = _decision(tracker, "bot_challenge")
         answers = default_answers()
-        if decision.kind == "answers" and answers[decision.answers[0]].kind == "human":
+        wants_person = re.search(r"\b(person|human|someone|somebody|people|talk to|speak to|call)\b",
+                                 _text(tracker), re.IGNORECASE)
+        if wants_person and decision.kind == "answers" and answers[decision.answers[0]].kind == "human":
             return _respond(dispatcher, tracker, decision, _profile(tracker))
         dispatcher.utter_message(response="utter_iamabot")
         return []

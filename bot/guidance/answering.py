@@ -33,7 +33,7 @@ from bot.guidance.profile import BusinessProfile
 ANSWER_MIN = -0.8
 OVER_REFUSAL_MIN = -0.1
 #: A report of an incident gets a (non-incident) question's answer only above this.
-QUESTION_FOR_INCIDENT_MIN = -0.6
+QUESTION_FOR_INCIDENT_MIN = 0.0
 SEGMENT_MIN = -0.35
 #: An intent confidence at which the classifier's topic is trusted when no answer is.
 TOPIC_MIN = 0.3

@@ -40,7 +40,7 @@ def test_turns_are_recorded_redacted_within_seconds(stack, say, sender):
     say(f'/commit_step{{"step_id": "{step_id}"}}')
 
     visitor = visitor_key(sender, STACK_SECRET)
-    assert _wait_for(stack, "select count(*) from commitments where visitor_key = ? and action = ?",
+    assert _wait_for(stack, "select count(*) from commitments where visitor_key = ? and step = ?",
                      1, (visitor, step_id)) == 1
     texts = [row[0] or "" for row in _rows(stack, "select text from turns where visitor_key = ?",
                                            (visitor,))]

@@ -27,7 +27,7 @@ BY_TOPIC = {
     "access_control": ("removed the leavers' accounts", "I'll do the leavers one",
                        "we won't do the leavers one"),
     "card_payments": ("we never store card numbers now", "I'll do the card numbers one",
-                      "skip the card numbers one"),
+                      "we won't bother with the card numbers one"),
     "passwords": ("I've set up 2-step on the main accounts", "I'll do the passwords one",
                   "we won't do the passwords one"),
     "remote_working": ("the firewall is on for the laptops", "I'll do the firewall one",
