@@ -32,11 +32,9 @@ def test_answers_are_tailored_to_what_the_bot_knows(say):
     say("we're a 12-person accountancy on Microsoft 365, staff work from home, we take card payments")
     reply = say("how do I keep our cloud accounts safe?")
     assert topics(reply) == ["cloud"]
-    # The steps under the answer say why they matter to this business (what it told us).
-    whys = [a["why"] for c in customs(reply) for a in c.get("steps", [])]
-    assert whys and all(any(fact in why for fact in ("Microsoft 365", "home", "card", "12 people",
-                                                     "accountancy", "client"))
-                        for why in whys), whys
+    # The steps under the answer fit the business and say why they matter (the harm prevented).
+    steps = [a for c in customs(reply) for a in c.get("steps", [])]
+    assert steps and all(a["why"] and a["topic"] in ("cloud", "passwords") for a in steps), steps
 
 
 def test_plan_asks_only_for_missing_details_then_gives_ordered_plan(say):

@@ -26,7 +26,7 @@ BY_TOPIC = {
     "devices": ("I've put a PIN on every phone", "I'll put PINs on the phones", "drop the PIN one"),
     "access_control": ("removed the leavers' accounts", "I'll do the leavers one",
                        "we won't do the leavers one"),
-    "card_payments": ("we never store card numbers now", "I'll do the card numbers one",
+    "card_payments": ("done the card numbers one", "I'll do the card numbers one",
                       "we won't bother with the card numbers one"),
     "passwords": ("I've set up 2-step on the main accounts", "I'll do the passwords one",
                   "we won't do the passwords one"),

@@ -53,10 +53,10 @@ def _plan_after_questions(say: Alternating, answers: list[str]) -> tuple[list[di
 def test_profile_given_to_one_server_shapes_the_plan_from_the_other(scaled):
     say = Alternating(scaled)
     say("we're a 12-person accountancy on Microsoft 365, staff work from home, we take card payments")
-    items, asked = _plan_after_questions(say, ["Scotland", "yes we keep client records", "no website"])
+    items, asked = _plan_after_questions(say, ["yes we keep client records", "no website"])
     # What the first server learnt, the second never asks again; the questions carry on.
-    assert "How many people" not in asked[0]
-    assert "Where in the UK" in asked[0]
+    assert not any("How many people" in question for question in asked)
+    assert all("Question " in question for question in asked), asked
     assert not any("take card payments" in question for question in asked)
     assert items and len(items) <= 8
     assert "card_payments" in {item["topic"] for item in items}

@@ -48,7 +48,7 @@ def test_question_gets_guidance_with_feedback(widget_stack, page, console_errors
     expect(privacy).to_have_attribute("href", re.compile(r"/privacy$"))
 
     reply = say(page, "how do I back up our files?")
-    expect(reply).to_contain_text("Start with these")
+    expect(reply).to_contain_text("What helps")
     expect(reply.locator("ul li").first).to_be_visible()  # the actions as a bullet list
     expect(reply.get_by_role("button", name=re.compile("^I'll do this: "))).not_to_have_count(0)
     helpful = reply.get_by_role("button", name="Yes, this was helpful")
@@ -173,7 +173,7 @@ def test_clear_my_chat_forgets_the_visitor_and_history(widget_stack, page):
     expect(page.get_by_text("phishing email")).to_have_count(0)
     expect(page.get_by_role("status").filter(has_text="cleared")).to_have_count(1)
     # Chatting carries on at once, as a new visitor.
-    expect(say(page, "how do I back up our files?")).to_contain_text("Start with these")
+    expect(say(page, "how do I back up our files?")).to_contain_text("What helps")
     assert visitor_id(page) != sender
     page.reload()
     expect(page.get_by_text("phishing email")).to_have_count(0)

@@ -97,7 +97,7 @@ def test_unreachable_bot_shows_error_keeps_the_message_and_retry_works(widget_st
     before = bot_messages(page).count()
     page.get_by_role("button", name="Try again").click()
     expect(bot_messages(page)).to_have_count(before + 1, timeout=REPLY_SECONDS)
-    expect(bot_messages(page).last).to_contain_text("Start with these")
+    expect(bot_messages(page).last).to_contain_text("What helps")
     expect(page.get_by_role("alert")).to_have_text("")
     expect(page.locator("sme-cyber-chat .msg.user").last).not_to_contain_text("Not sent yet")
 
@@ -130,7 +130,7 @@ def test_a_retry_after_a_lost_reply_is_answered_once(widget_stack, page):
     before = bot_messages(page).count()
     page.get_by_role("button", name="Try again").click()
     expect(bot_messages(page)).to_have_count(before + 1, timeout=REPLY_SECONDS)
-    expect(bot_messages(page).last).to_contain_text("Start with these")
+    expect(bot_messages(page).last).to_contain_text("What helps")
 
     # The retry named the same message, so the assistant answered from its record: the
     # conversation holds the question once.
