@@ -6,6 +6,7 @@ server allows the web process's origin and the other site's origin, and no other
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
@@ -148,3 +149,10 @@ def wait_for_rows(
             return rows
         time.sleep(0.5)
     return rows
+
+
+def skip_choice(choices: Locator) -> Locator:
+    """The button that passes on a profile question ("Not sure" or "Skip"); the last button
+    when there is none (the last one may be "What does this mean?", which asks again)."""
+    named = choices.filter(has_text=re.compile(r"^\s*(Not sure|Skip)\s*$"))
+    return named.first if named.count() else choices.last

@@ -16,6 +16,7 @@ from tests.web.widget.conftest import (
     click_and_wait,
     open_widget,
     say,
+    skip_choice,
     visitor_id,
     wait_for_rows,
 )
@@ -82,7 +83,7 @@ def test_plan_checklist_commitment_reload_and_follow_up(widget_stack, page):
             break
         # Answer each profile question with its last button ("Skip" or "Not sure").
         choices = bot_messages(page).last.get_by_role("group", name="Suggested replies").get_by_role("button")
-        click_and_wait(page, choices.last)
+        click_and_wait(page, skip_choice(choices))
     checklist = page.get_by_role("list", name="Your action plan").last
     expect(checklist).to_be_visible()
     items = checklist.get_by_role("listitem")
@@ -100,7 +101,7 @@ def test_plan_checklist_commitment_reload_and_follow_up(widget_stack, page):
     # Recorded by the assistant: ingestion writes the commitment to the analytics database.
     sender = visitor_id(page)
     key = visitor_key(sender, STACK_SECRET)
-    rows = wait_for_rows(widget_stack, "select action, status from commitments where visitor_key = ?", (key,))
+    rows = wait_for_rows(widget_stack, "select step, status from commitments where visitor_key = ?", (key,))
     assert len(rows) == 1 and rows[0][1] == "open"
     action = rows[0][0]
 
@@ -135,7 +136,7 @@ def test_plan_checklist_commitment_reload_and_follow_up(widget_stack, page):
     checklist = page.get_by_role("list", name="Your action plan").last
     expect(checklist.get_by_role("listitem").first).to_contain_text("Taken off your list")
     expect(checklist.get_by_role("button", name=f"I'll do this: {title}")).to_be_enabled()
-    assert wait_for_rows(widget_stack, "select status from commitments where visitor_key = ? and action = ? "
+    assert wait_for_rows(widget_stack, "select status from commitments where visitor_key = ? and step = ? "
                          "and status = 'dropped'", (key, action)) == [("dropped",)]
 
     # Ticking the step's box in the checklist is recorded as done.
@@ -145,7 +146,7 @@ def test_plan_checklist_commitment_reload_and_follow_up(widget_stack, page):
     expect(box).to_be_checked()
     expect(checklist.get_by_role("listitem").first).to_contain_text("Done")
     rows = wait_for_rows(widget_stack,
-                         "select status from commitments where visitor_key = ? and action = ? "
+                         "select status from commitments where visitor_key = ? and step = ? "
                          "and status = 'done'", (key, action))
     assert rows == [("done",)]
 
