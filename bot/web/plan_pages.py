@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 
 from bot import reply_contract as contract
 from bot import settings
+from bot.channels import visitor_token
 from bot.guidance.knowledge.loader import KnowledgeBase
 from bot.plans import document, follow_through, links, pdf, reminders
 from bot.plans.state import PlanView, plan_view, stored_slots
@@ -56,8 +57,12 @@ def _tracker() -> Engine:
 def _send_to_assistant(sender_id: str, message: str) -> bool:
     """Say ``message`` to the Rasa server as this conversation; whether it answered."""
     try:
+        # The conversation's visitor token, as the widget would send it: the web process
+        # shares the channel's secret, so a tick on the plan page continues the conversation.
+        token = visitor_token.token_for(sender_id)
         answer = requests.post(f"{settings.rasa_internal_url()}/webhooks/rest/webhook",
-                               json={"sender": sender_id, "message": message}, timeout=60)
+                               json={"sender": sender_id, "message": message, "visitor_token": token},
+                               headers={visitor_token.HEADER: token}, timeout=60)
     except requests.RequestException:
         return False
     return answer.status_code == 200
