@@ -255,6 +255,18 @@ def _redacted(text: str) -> str:
     return redact(text).text
 
 
+def unanswered_in_range(filters: Filters) -> list[Any]:
+    """Unanswered messages of the filters' days and segment whose text is still kept."""
+    u = UNANSWERED
+    conditions = [u.c.at >= day_start(filters.start), u.c.at < day_start(filters.end + timedelta(days=1)),
+                  TURNS.c.text.isnot(None)]
+    for dimension in DIMENSIONS:
+        value = filters.segment(dimension)
+        if value is not None:
+            conditions.append(u.c[dimension] == value)
+    return conditions
+
+
 def unanswered_examples(conn: Connectable, filters: Filters, limit: int = EXAMPLES) -> list[Row]:
     """The newest fallback / out-of-scope turns in the range that still have their text.
 
@@ -263,12 +275,7 @@ def unanswered_examples(conn: Connectable, filters: Filters, limit: int = EXAMPL
     redacted again on the way out, as a second line of defence.
     """
     u = UNANSWERED
-    conditions = [u.c.at >= day_start(filters.start), u.c.at < day_start(filters.end + timedelta(days=1)),
-                  TURNS.c.text.isnot(None)]
-    for dimension in DIMENSIONS:
-        value = filters.segment(dimension)
-        if value is not None:
-            conditions.append(u.c[dimension] == value)
+    conditions = unanswered_in_range(filters)
     statement = (
         sa.select(u.c.at, u.c.fallback, u.c.out_of_scope, TURNS.c.intent, TURNS.c.text)
         .select_from(u.join(TURNS, TURNS.c.id == u.c.turn_id))

@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 
 from bot.analytics import metrics
-from bot.analytics.filters import DIMENSIONS, Filters
-from bot.analytics.rollups.periods import day_start
+from bot.analytics.filters import Filters
 from bot.analytics.rollups.refresh import Connectable, as_connection
 from bot.analytics.similar import group_questions
 from bot.privacy.redaction import redact
@@ -78,12 +76,7 @@ def _redacted(text: str) -> str:
 def _distinct_texts(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
     """One row per distinct text and kind in the range: its count, newest and oldest time."""
     u = UNANSWERED
-    conditions = [u.c.at >= day_start(filters.start), u.c.at < day_start(filters.end + timedelta(days=1)),
-                  TURNS.c.text.isnot(None)]
-    for dimension in DIMENSIONS:
-        value = filters.segment(dimension)
-        if value is not None:
-            conditions.append(u.c[dimension] == value)
+    conditions = metrics.unanswered_in_range(filters)
     statement = (
         sa.select(TURNS.c.text, u.c.fallback, sa.func.count().label("n"), sa.func.max(u.c.at).label("newest"),
                   sa.func.min(u.c.at).label("oldest"))
