@@ -7,13 +7,13 @@ rasa-sdk tracker built as the action server builds it from Rasa's request.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionRecordDone, _kb
+from tests.loops import run
 
 
 def _tracker(slots: dict[str, Any], events: list[dict[str, Any]], step_id: str) -> Tracker:
@@ -23,7 +23,7 @@ def _tracker(slots: dict[str, Any], events: list[dict[str, Any]], step_id: str) 
 
 
 def _run(tracker: Tracker) -> list[dict[str, Any]]:
-    return asyncio.run(ActionRecordDone().run(CollectingDispatcher(), tracker, {}))
+    return run(ActionRecordDone().run(CollectingDispatcher(), tracker, {}))
 
 
 def _a_step() -> tuple[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -10,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionUpdateProfile, ValidateProfileForm
 from bot.guidance.questions import EXPLANATIONS, MAX_QUESTIONS
+from tests.loops import run
 
 BUILDER = ("builder in wrexham, me and 5 lads. all my invoices go out by email from my hotmail, "
            "customers pay by bank transfer, some jobs are 20-30k. no card machine. "
@@ -25,7 +25,7 @@ def _tracker(text: str, intent: str, slots: dict[str, Any]) -> Tracker:
 
 def _run(action: Any, text: str, intent: str, slots: dict[str, Any]):
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, _tracker(text, intent, slots), {}))
+    events = run(action.run(dispatcher, _tracker(text, intent, slots), {}))
     slots = dict(slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"})
     return slots, [m.get("text") for m in dispatcher.messages]
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import sqlalchemy as sa
 
 from bot.storage.models import Base
+from tests.loops import run
 
 SECRET = "test-secret-for-analytics"
 #: All test conversations happen around here (2025-01-06 is a Monday), far from "now".
@@ -84,7 +84,7 @@ class Conversation:
                 tracker.update(event)
             await self.store.save(tracker)
 
-        asyncio.run(store())
+        run(store())
         self.pending = []
         return self
 
