@@ -116,7 +116,7 @@ def markdown(result: Score, nlu_changed: int, nlu_total: int) -> str:
         "## Personal-data redaction",
         "",
         f"Measured {dt.date.today().isoformat()} with `python -m bench.redaction_report` "
-        "on `tests/data/redaction_corpus.yml` (made-up data; see `bot/privacy/redaction.py` for policies).",
+        "on `tests/data/redaction_corpus.yml` (made-up data; see `bot/privacy/redaction/` for policies).",
         "",
         "| measure | value | target |",
         "|---|---|---|",
