@@ -108,7 +108,7 @@ def create_blueprint(kb: KnowledgeBase) -> Blueprint:
     @plans.get("/plan/<token:str>")
     async def plan_page(request: Request, token: str) -> HTTPResponse:
         opened, view = await open_plan(token)
-        if view is None:
+        if view is None or opened.sender_id is None:
             return refused(opened)
         doc = document.build(view)
         expires = opened.expires_at.date().isoformat() if opened.expires_at else ""
@@ -116,6 +116,7 @@ def create_blueprint(kb: KnowledgeBase) -> Blueprint:
                            steps_action=f"/plan/{token}/steps", it_intro=document.IT_PROVIDER_INTRO,
                            message=MESSAGES.get(request.args.get("changed", ""), ""),
                            bot_url=bot_url, max_chars=max_chars, sender_id=opened.sender_id,
+                           continue_token=visitor_token.token_for(opened.sender_id),
                            reminders_action=f"/plan/{token}/reminders" if mail else "",
                            after_reminder=request.args.get("from") == "reminder",
                            reminder_days=mail.days if mail else ())

@@ -512,7 +512,11 @@
   function continueFromPlanLink() {
     var given = script.getAttribute('data-continue') || '';
     if (!/^[A-Za-z0-9_-]{8,128}$/.test(given) || state.id === given) { return false; }
-    state = { id: given, items: [], last: Date.now(), open: false };
+    // The private link is the owner's key to this conversation, so the page hands this
+    // device the conversation's visitor token too (bot/channels/visitor_token.py).
+    var token = script.getAttribute('data-continue-token') || '';
+    state = { id: given, token: /^[0-9a-f]{32}$/.test(token) ? token : null, items: [],
+              last: Date.now(), open: false };
     save();
     return true;
   }
