@@ -69,6 +69,30 @@ DEFINITIONS: dict[str, Definition] = {
         "Questions not answered", "messages",
         "Messages in the period that the assistant did not understand or that were outside its "
         "scope, not counting noise (a lone '?', single characters, keyboard mash)."),
+    "links_made": Definition(
+        "Plans kept at a private link", "links",
+        "Private links to a plan made in the period: the owner asked to download or keep their plan, "
+        "and got a page and PDF at an unguessable link. Each link made counts once."),
+    "plans_emailed": Definition(
+        "Plans emailed", "emails",
+        "Plans sent by email in the period, after the owner gave an address and agreed to reminders. "
+        "The address is kept apart from these figures and never shown here."),
+    "links_opened": Definition(
+        "Private links opened", "links",
+        "Private links to a plan opened for the first time in the period (on any device). Later "
+        "openings of the same link are not counted again."),
+    "reminders_sent": Definition(
+        "Reminders sent", "emails",
+        "Reminder emails sent in the period, each with a link back to the plan. A plan emailed gets "
+        "at most two (REMINDER_DAYS, 14 and 45 days after by default)."),
+    "done_after_reminder": Definition(
+        "Steps done after a reminder", "steps",
+        "Steps ticked as done in the period on the plan page opened from a reminder's link. One "
+        "owner ticking three steps counts three."),
+    "unsubscribed": Definition(
+        "Reminders stopped", "subscriptions",
+        "Reminder subscriptions stopped in the period through the unsubscribe link (or the mail "
+        "program's own unsubscribe); the email address is deleted at once."),
 }
 
 

@@ -9,7 +9,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Connection
 
-from bot.analytics import dashboard, incidents, monthly, population
+from bot.analytics import dashboard, follow_through, incidents, monthly, population
 from bot.analytics.definitions import DEFINITIONS
 from bot.analytics.filters import DIMENSIONS
 from bot.analytics.report_periods import change, preset
@@ -39,7 +39,10 @@ def add_routes(bp: Blueprint) -> None:
             compared = dashboard.compared(headline, dashboard.headline(conn, chosen.previous_filters()))
             urgent = incidents.summary(conn, f)
             urgent_before = incidents.summary(conn, chosen.previous_filters())
-            return {"headline": headline, "compared": compared, "urgent": urgent,
+            kept = follow_through.totals(conn, f)
+            kept_rows = follow_through.trend(conn, f, chosen.interval, today(), chosen.current.full_end)
+            return {"kept": kept, "kept_trend": kept_rows, "kept_figures": follow_through.SERIES,
+                    "headline": headline, "compared": compared, "urgent": urgent,
                     "urgent_change": change(urgent["conversations"], urgent_before["conversations"]),
                     "funnel": steps, "trend": rows,
                     "funnel_chart": charts.funnel_chart(steps), "trend_chart": charts.trend_chart(rows),

@@ -18,7 +18,7 @@ from typing import IO, Any, TextIO
 
 from sqlalchemy.engine import Connection
 
-from bot.analytics import dashboard, incidents, population, unanswered
+from bot.analytics import dashboard, follow_through, incidents, population, unanswered
 from bot.analytics.export import COLUMNS as TURN_COLUMNS
 from bot.analytics.export import export_turns, turn_rows
 from bot.analytics.filters import Filters
@@ -70,6 +70,13 @@ def _trend(interval: Interval) -> Rows:
     return rows
 
 
+def _kept(interval: Interval) -> Rows:
+    def rows(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
+        return follow_through.trend(conn, chosen.filters, interval, today(), chosen.current.full_end)
+
+    return rows
+
+
 def _population(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
     found = population.ratios(conn, chosen.filters)
     return [{"dimension": dimension, **row} for dimension, rows in found.items() for row in rows]
@@ -103,6 +110,7 @@ POPULATION_COLUMNS = ("dimension", "group", "values", "businesses", "rounded", "
                       "reported_done", "reported_done_per_1000", "lowest")
 INCIDENT_COLUMNS = ("key", "title", "conversations", "share")
 TREND_COLUMNS = ("period", "first_day", "last_day", "partial", "note", *dashboard.TREND_SERIES)
+KEPT_COLUMNS = ("period", "first_day", "last_day", "partial", "note", *follow_through.SERIES)
 SEGMENT_COLUMNS = ("segment", "reach", "conversations", "plans_delivered", "commitment_rate", "commitments",
                    "reported_done", "uptake_rate", "helpfulness", "feedback")
 
@@ -113,6 +121,9 @@ TABLES: dict[str, Table] = {table.name: table for table in (
     Table("funnel", "Uptake funnel", "overview", ("step", "visitors", "share"), _over(dashboard.funnel)),
     Table("trend", "Weekly trend", "overview", TREND_COLUMNS, _trend("week")),
     Table("trend-monthly", "Monthly trend", "overview", TREND_COLUMNS, _trend("month")),
+    Table("kept", "Plans kept and followed up", "overview", ("figure", "count"), _over(follow_through.table)),
+    Table("kept-weekly", "Plans kept and followed up, by week", "overview", KEPT_COLUMNS, _kept("week")),
+    Table("kept-monthly", "Plans kept and followed up, by month", "overview", KEPT_COLUMNS, _kept("month")),
     Table("segments-size", "Figures by size band", "segments", SEGMENT_COLUMNS, _segments("size")),
     Table("segments-sector", "Figures by sector", "segments", SEGMENT_COLUMNS, _segments("sector")),
     Table("segments-nation", "Figures by nation", "segments", SEGMENT_COLUMNS, _segments("nation")),
