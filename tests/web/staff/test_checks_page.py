@@ -40,7 +40,8 @@ def seeded(dashboard: Dashboard) -> Iterator[str]:
         "SELECT size FROM conversations WHERE started_at >= ? AND started_at < ? AND size IS NOT NULL "
         "GROUP BY size ORDER BY count(*) DESC, size LIMIT 1", low, high)
     found = dashboard.sql("SELECT conversation_key, visitor_key, started_at FROM conversations WHERE "
-                          "started_at >= ? AND started_at < ? AND size = ? ORDER BY id LIMIT 10", low, high, size)
+                          "started_at >= ? AND started_at < ? AND size = ? ORDER BY id LIMIT 10",
+                          low, high, size)
     assert len(found) == 10
     runs = []
     for n, (conversation, visitor, at) in enumerate(found):
@@ -85,8 +86,8 @@ def test_checks_run_and_commonest_problems_from_the_overview(page: Page, dashboa
     assert number(page.locator('[data-figure="email_checks"] dd').first.inner_text()) == 2
     # The share passing each finding, as plain SQL counts it from the stored findings.
     rows = [findings for (findings,) in dashboard.sql(
-        "SELECT findings FROM check_runs WHERE kind = 'website' AND outcome = 'checked' AND at >= ? AND at < ?",
-        low, high)]
+        "SELECT findings FROM check_runs WHERE kind = 'website' AND outcome = 'checked' "
+        "AND at >= ? AND at < ?", low, high)]
     caa = Counter(item.split(":")[1] for findings in rows for item in findings.split(",")
                   if item.startswith("caa:"))
     row = page.locator('#findings-website tr[data-finding="caa"]')
@@ -117,7 +118,8 @@ def test_the_checks_page_passes_axe(browser: Browser, dashboard: Dashboard, seed
 
 def test_the_checks_tables_download_as_csv(dashboard: Dashboard, seeded: str) -> None:
     session = dashboard.sign_in(ADMIN)
-    answer = session.get(f"{dashboard.url}/staff/export/check-problems-size.csv?period=last_month", timeout=30)
+    answer = session.get(f"{dashboard.url}/staff/export/check-problems-size.csv?period=last_month",
+                         timeout=30)
     assert answer.status_code == 200
     rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
     first = [row for row in rows if row["segment"] == seeded and row["rank"] == "1"]
