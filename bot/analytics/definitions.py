@@ -21,7 +21,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Definition:
     label: str
-    unit: str  # businesses, conversations, commitments, steps, ratings, messages
+    unit: str  # businesses, conversations, commitments, steps, ratings, messages, checks
     text: str
 
 
@@ -65,6 +65,26 @@ DEFINITIONS: dict[str, Definition] = {
         "Conversations that took the urgent path in the period: the owner said something had "
         "already gone wrong (an attack, a scam, a lost device) and the assistant gave first steps "
         "and where to report it."),
+    "website_checks": Definition(
+        "Website checks run", "checks",
+        "Website checks that ran in the period and reported findings, each check counted once, "
+        "with the conversations and businesses that ran them. Checks that could not run (the "
+        "address was refused, the site did not answer, or too many checks were asked for) are "
+        "counted apart. No website address is kept in the analytics database, so none is shown."),
+    "email_checks": Definition(
+        "Email checks run", "checks",
+        "Email domain checks that ran in the period and reported findings, counted as website "
+        "checks are. No email domain is kept in the analytics database, so none is shown."),
+    "check_pass_share": Definition(
+        "Share passing", "checks",
+        "Of the period's checks that looked at a finding, the share in which it passed; a "
+        "warning or a fail does not pass."),
+    "check_problems": Definition(
+        "Commonest problems", "checks",
+        "The findings most often a fail or a warning in the segment's checks of one kind in the "
+        "period, with the share of those checks. The segment is the conversation's profile. A "
+        "segment with fewer than five checks of a kind is left out, so one business's results "
+        "can't be picked out."),
     "unanswered": Definition(
         "Questions not answered", "messages",
         "Messages in the period that the assistant did not understand or that were outside its "

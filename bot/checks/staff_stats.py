@@ -28,8 +28,22 @@ class SegmentChecks:
     checks: int = 0
     problems: Counter[str] = field(default_factory=Counter)  # finding id -> fails and warnings
 
+    def add(self, findings: str | None) -> None:
+        """Count one checked run and its fails and warnings."""
+        self.checks += 1
+        for finding, status in parse(findings):
+            if status in ("fail", "warning"):
+                self.problems[finding] += 1
+
     def commonest(self, count: int = 3) -> list[tuple[str, int]]:
-        return self.problems.most_common(count)
+        """The ``count`` commonest problems, most first (ties by finding id)."""
+        return sorted(self.problems.items(), key=lambda item: (-item[1], item[0]))[:count]
+
+
+def parse(findings: str | None) -> list[tuple[str, str]]:
+    """``"https:pass,hsts:warning"`` (as ingestion writes it) as (finding id, status) pairs."""
+    pairs = (item.partition(":") for item in (findings or "").split(","))
+    return [(finding, status) for finding, _, status in pairs if finding and status]
 
 
 def check_summary(engine: Engine, by: Segment = "size",
@@ -45,11 +59,6 @@ def check_summary(engine: Engine, by: Segment = "size",
     with engine.connect() as connection:
         for row in connection.execute(query):
             key = (row.segment or "unknown", row.kind)
-            group = groups.setdefault(key, SegmentChecks(*key))
-            group.checks += 1
-            for item in (row.findings or "").split(","):
-                finding, _, status = item.partition(":")
-                if status in ("fail", "warning"):
-                    group.problems[finding] += 1
+            groups.setdefault(key, SegmentChecks(*key)).add(row.findings)
     kept = [g for g in groups.values() if g.checks >= min_count]
     return sorted(kept, key=lambda g: (-g.checks, g.segment, g.kind))

@@ -9,7 +9,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Connection
 
-from bot.analytics import dashboard, follow_through, incidents, monthly, population
+from bot.analytics import checks, dashboard, follow_through, incidents, monthly, population
 from bot.analytics.definitions import DEFINITIONS
 from bot.analytics.filters import DIMENSIONS
 from bot.analytics.report_periods import change, preset
@@ -24,7 +24,7 @@ GROUPS_PER_PAGE = 25
 
 
 def add_routes(bp: Blueprint) -> None:
-    """Overview, Segments, Topics and steps, Incidents, Unanswered, Conversations and transcripts."""
+    """Overview, Segments, Topics and steps, Incidents, Checks, Unanswered, Conversations and transcripts."""
 
     @bp.get("/")
     @signed_in()
@@ -94,6 +94,14 @@ def add_routes(bp: Blueprint) -> None:
         data = await in_db(request.app, load)
         return render(request, "incidents.html", **page_context(request, who, chosen, page="incidents",
                                                                  definitions=DEFINITIONS, **data))
+
+    @bp.get("/checks")
+    @signed_in()
+    async def checks_page(request: Request, who: sessions.SignedIn) -> HTTPResponse:
+        chosen = await choose(request)
+        found = await in_db(request.app, lambda conn: checks.summary(conn, chosen.filters))
+        return render(request, "checks.html", **page_context(request, who, chosen, page="checks",
+                                                              found=found, definitions=DEFINITIONS))
 
     @bp.get("/unanswered")
     @signed_in()

@@ -18,7 +18,7 @@ from typing import IO, Any, TextIO
 
 from sqlalchemy.engine import Connection
 
-from bot.analytics import dashboard, follow_through, incidents, population, unanswered
+from bot.analytics import checks, dashboard, follow_through, incidents, population, unanswered
 from bot.analytics.export import COLUMNS as TURN_COLUMNS
 from bot.analytics.export import export_turns, turn_rows
 from bot.analytics.filters import Filters
@@ -90,6 +90,19 @@ def _segments(by: str) -> Rows:
     return lambda conn, chosen: dashboard.segments(conn, chosen.filters, by)
 
 
+def _checks(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
+    return list(checks.summary(conn, chosen.filters)["kinds"].values())
+
+
+def _check_findings(conn: Connection, chosen: Chosen) -> list[dict[str, Any]]:
+    found = checks.summary(conn, chosen.filters)["findings"]
+    return [row for kind in checks.KINDS for row in found[kind]]
+
+
+def _check_problems(by: str) -> Rows:
+    return lambda conn, chosen: checks.problem_rows(checks.summary(conn, chosen.filters), by)
+
+
 def unanswered_report(conn: Connection, chosen: Chosen) -> dict[str, Any]:
     """The period's unanswered groups, biggest first, against the previous equal period."""
     return unanswered.report(conn, chosen.filters, chosen.previous_filters(), limit=config.unanswered_limit())
@@ -111,6 +124,7 @@ POPULATION_COLUMNS = ("dimension", "group", "values", "businesses", "rounded", "
 INCIDENT_COLUMNS = ("key", "title", "conversations", "share")
 TREND_COLUMNS = ("period", "first_day", "last_day", "partial", "note", *dashboard.TREND_SERIES)
 KEPT_COLUMNS = ("period", "first_day", "last_day", "partial", "note", *follow_through.SERIES)
+CHECK_PROBLEM_COLUMNS = ("segment", "kind", "checks", "rank", "finding", "title", "problems", "share")
 SEGMENT_COLUMNS = ("segment", "reach", "conversations", "plans_delivered", "commitment_rate", "commitments",
                    "reported_done", "uptake_rate", "helpfulness", "feedback")
 
@@ -143,6 +157,14 @@ TABLES: dict[str, Table] = {table.name: table for table in (
           _incidents("by_size")),
     Table("incidents-week", "Conversations after an incident, by week", "incidents", INCIDENT_COLUMNS,
           _incidents("by_week")),
+    Table("checks", "Website and email checks run", "checks",
+          ("kind", "title", "checks", "conversations", "businesses", "not_run"), _checks),
+    Table("check-findings", "Share of checks passing each finding", "checks",
+          ("kind", "finding", "title", "checked", "passed", "warnings", "fails", "pass_share"),
+          _check_findings),
+    *(Table(f"check-problems-{by}", f"Commonest check problems by {label}", "checks", CHECK_PROBLEM_COLUMNS,
+            _check_problems(by)) for by, label in (("size", "size band"), ("sector", "sector"),
+                                                   ("nation", "nation"))),
     Table("unanswered", "Unanswered questions, grouped", "unanswered",
           ("text", "count", "share", "fallback", "out_of_scope", "previous", "newest", "oldest", "examples"),
           _unanswered_rows),

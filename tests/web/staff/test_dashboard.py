@@ -31,7 +31,7 @@ FIGURES = ("reach", "conversations", "plans_delivered", "commitments", "reported
 PAGES = {
     "/staff/": "analyst", "/staff/segments": "analyst", "/staff/topics": "analyst",
     "/staff/unanswered": "analyst", "/staff/unanswered?view=training": "analyst",
-    "/staff/incidents": "analyst", "/staff/report": "analyst",
+    "/staff/incidents": "analyst", "/staff/checks": "analyst", "/staff/report": "analyst",
     "/staff/conversations": "analyst", "/staff/conversations/1": "analyst",
     "/staff/exports": "admin", "/staff/export/funnel.csv": "admin", "/staff/export/turns.csv": "admin",
     "/staff/admin/staff": "admin", "/staff/admin/retention": "admin", "/staff/admin/audit": "admin",
