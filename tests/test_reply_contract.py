@@ -88,7 +88,7 @@ def test_every_kind_of_reply_fits_the_schema_and_the_parser(kind: str) -> None:
         assert isinstance(reply, BotReply)
         assert reply.topic == custom.get("topic")
         assert reply.plan == tuple((e["topic"], e["step"]) for e in custom.get("plan", []))
-        for key, seen in (("commitment", reply.commitment), ("done", reply.done)):
+        for key, seen in (("commitment", reply.commitment), ("done", reply.done), ("undone", reply.undone)):
             ref = custom.get(key)
             assert seen == ((ref["topic"], ref["step"]) if ref else None)  # type: ignore[index]
         if "check" in custom:

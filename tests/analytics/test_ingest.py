@@ -373,6 +373,24 @@ def test_a_commitment_goes_from_open_to_done(conversation: Callable[..., Convers
     assert done["done_at"] == done["status_at"] == utc(ivan.clock) > opened["committed_at"]
 
 
+def test_an_untick_takes_a_done_step_back_to_open(conversation: Callable[..., Conversation],
+                                                 tracker_url: str, analytics_url: str) -> None:
+    """A step ticked by mistake must not stay in the reported-done figures."""
+    jo = conversation("jo").session()
+    jo.user("done the backups", "report_done").bot("Well done", done={"topic": "backups",
+                                                                     "step": "backups_automatic"})
+    jo.user("/undo_done", "undo_done").bot("Marked as not done", undone={"topic": "backups",
+                                                                         "step": "backups_automatic"})
+    unticked_at = utc(jo.clock)
+    jo.user("/undo_done", "undo_done").bot("Marked as not done", undone={"topic": "backups",
+                                                                         "step": "updates_automatic"})
+    jo.save()
+    ingest(tracker_url, analytics_url)
+    [step] = rows(analytics_url, "commitments")
+    assert (step["step"], step["status"], step["done_at"]) == ("backups_automatic", "open", None)
+    assert step["status_at"] == unticked_at  # the untick of a step never done changed nothing
+
+
 def test_a_batch_looks_senders_up_together_not_one_by_one(
     conversation: Callable[..., Conversation], tracker_url: str, analytics_url: str, backend: Backend,
     monkeypatch: pytest.MonkeyPatch,

@@ -24,7 +24,8 @@ It only ever SELECTs from the tracker store. How each event becomes rows, in one
 * ``bot`` events carry the reply contract (bot/guidance/replies.py): ``custom.topic`` is added to
   the preceding turn's topics, ``custom.plan`` gives plan items, ``custom.commitment``
   opens a commitment (one per visitor and action) and ``custom.done`` marks it done
-  (creating it if the visitor never said they would do it; a done one stays done).
+  (creating it if the visitor never said they would do it; a done one stays done, until
+  ``custom.undone``, an untick, sets it back to open).
   ``custom.check`` records a website or email-domain check in ``check_runs``: its kind,
   outcome and each finding's id and status. The checked address is never stored, and web
   addresses and domains in user turns are masked as ``[WEB_ADDRESS]``. ``custom.incident``

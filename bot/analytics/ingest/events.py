@@ -74,6 +74,7 @@ class BotReply:
     done: tuple[str, str] | None
     check: CheckSummary | None = None
     incident: IncidentSummary | None = None
+    undone: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,7 @@ def _bot(data: dict[str, Any]) -> BotReply:
         done=_key_pair(custom[Key.DONE], "custom.done") if custom.get(Key.DONE) else None,
         check=_check(custom[Key.CHECK]) if custom.get(Key.CHECK) else None,
         incident=_incident(custom) if custom.get(Key.INCIDENT) else None,
+        undone=_key_pair(custom[Key.UNDONE], "custom.undone") if custom.get(Key.UNDONE) else None,
     )
 
 

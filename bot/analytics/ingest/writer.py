@@ -306,6 +306,8 @@ class _Writer:
             self.commit(state, conversation, event, *reply.commitment)
         if reply.done:
             self.done(state, conversation, event, *reply.done)
+        if reply.undone:
+            self.undone(state, event, reply.undone[1])
 
     def check_run(self, state: _Sender, conversation: Conversation, event: Event,
                   check: CheckSummary) -> None:
@@ -357,6 +359,14 @@ class _Writer:
             return
         else:
             existing.status, existing.status_at, existing.done_at = "done", event.at, event.at
+        self.report.commitments += 1
+
+    def undone(self, state: _Sender, event: Event, step: str) -> None:
+        """A step ticked by mistake and unticked: no longer counted as done, still planned."""
+        existing = self.commitment(state.visitor_key, step)
+        if existing is None or existing.status != "done":
+            return
+        existing.status, existing.status_at, existing.done_at = "open", event.at, None
         self.report.commitments += 1
 
 
