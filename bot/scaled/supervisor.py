@@ -235,6 +235,11 @@ class Supervisor:
         self.start(Child("purge", ["nice", "-n", str(BACKGROUND_NICENESS), "bash", "-c",
                                    "sleep 60; while true; do bot purge; sleep 86400; done"],
                          self._env()))
+        # Plan reminders only where owners can be emailed (SMTP_URL and PLAN_EMAIL_KEY set):
+        # one sender for the deployment, like ingestion, so nobody gets a reminder twice.
+        if settings.smtp_url() and settings.plan_email_key():
+            self.start(Child("reminders", ["nice", "-n", str(BACKGROUND_NICENESS), str(BIN / "bot"),
+                                           "reminders"], self._env()))
 
         prefix = layout.nginx_prefix
         self.start(Child("nginx", [str(NGINX), "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
