@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from bot import reply_contract as contract
 from bot.checks.findings import CheckResult
-from bot.privacy.pseudonyms import load_secret
+from bot.privacy.pseudonyms import load_secret, visitor_key
 from bot.storage.models import CheckHistory
 
 RECHECK_DAYS = 30
@@ -74,6 +74,17 @@ def latest_runs(engine: Engine, visitor: str) -> list[StoredRun]:
     query = sa.select(_TABLE).join(newest, _TABLE.c.id == newest.c.id).order_by(_TABLE.c.kind)
     with engine.connect() as connection:
         return [_run(row) for row in connection.execute(query)]
+
+
+def latest_for_conversation(engine: Engine, sender_id: str) -> list[StoredRun]:
+    """The newest run of each kind for the visitor behind a conversation id (pseudonymised
+    here, so callers outside the checks never handle the key)."""
+    return latest_runs(engine, visitor_key(sender_id))
+
+
+def forget_conversation(engine: Engine, sender_id: str) -> int:
+    """Delete every stored run of the visitor behind a conversation id; returns how many."""
+    return forget(engine, visitor_key(sender_id))
 
 
 def changes(before: StoredRun | None, after: CheckResult) -> list[contract.CheckChange]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fpdf import FPDF
 
-from bot.plans.document import IT_PROVIDER_INTRO, PlanDocument
+from bot.plans.document import CHECKS_AGAIN, CHECKS_TITLE, IT_PROVIDER_INTRO, PlanDocument
 
 _PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
                         "\u2013": "-", "\u2014": "-", "\u2026": "...", "\u00a0": " ",
@@ -60,6 +60,17 @@ def render(document: PlanDocument) -> bytes:
         out.text("Sources:", size=10, bold=True, gap=0)
         for url in step.sources:
             out.link(url)
+        out.pdf.ln(3)
+    if document.checks:
+        out.text(CHECKS_TITLE, size=14, bold=True, gap=1)
+        for check in document.checks:
+            out.text(check.heading, bold=True, gap=1)
+            for problem in check.problems:
+                out.text(f"- {problem.status_label}: {problem.title}", gap=0.5)
+            if not check.problems:
+                out.text("Everything checked was OK.", gap=0.5)
+            out.pdf.ln(2)
+        out.text(CHECKS_AGAIN)
         out.pdf.ln(3)
     out.text("Hand this to your IT provider", size=14, bold=True, gap=1)
     out.text(IT_PROVIDER_INTRO)

@@ -26,7 +26,7 @@ from bot import reply_contract as contract
 from bot import settings
 from bot.channels import visitor_token
 from bot.guidance.knowledge.loader import KnowledgeBase
-from bot.plans import document, follow_through, links, pdf, reminders
+from bot.plans import check_results, document, follow_through, links, pdf, reminders
 from bot.plans.state import PlanView, plan_view, stored_slots
 from bot.storage.database import create_engine, tracker_engine
 from bot.web.site import demo_page_csp
@@ -110,10 +110,12 @@ def create_blueprint(kb: KnowledgeBase) -> Blueprint:
         opened, view = await open_plan(token)
         if view is None or opened.sender_id is None:
             return refused(opened)
-        doc = document.build(view)
+        checks = await asyncio.to_thread(check_results.stored_checks, _analytics(), opened.sender_id)
+        doc = document.build(view, checks)
         expires = opened.expires_at.date().isoformat() if opened.expires_at else ""
         html = page.render(doc=doc, expires=expires, pdf_href=f"/plan/{token}/plan.pdf",
                            steps_action=f"/plan/{token}/steps", it_intro=document.IT_PROVIDER_INTRO,
+                           checks_title=document.CHECKS_TITLE, checks_again=document.CHECKS_AGAIN,
                            message=MESSAGES.get(request.args.get("changed", ""), ""),
                            bot_url=bot_url, max_chars=max_chars, sender_id=opened.sender_id,
                            continue_token=visitor_token.token_for(opened.sender_id),
@@ -125,9 +127,10 @@ def create_blueprint(kb: KnowledgeBase) -> Blueprint:
     @plans.get("/plan/<token:str>/plan.pdf")
     async def plan_pdf(_: Request, token: str) -> HTTPResponse:
         opened, view = await open_plan(token)
-        if view is None:
+        if view is None or opened.sender_id is None:
             return refused(opened)
-        body = await asyncio.to_thread(pdf.render, document.build(view))
+        checks = await asyncio.to_thread(check_results.stored_checks, _analytics(), opened.sender_id)
+        body = await asyncio.to_thread(pdf.render, document.build(view, checks))
         return response.raw(body, content_type="application/pdf", headers={
             **PRIVATE, "Content-Disposition": 'attachment; filename="cyber-security-plan.pdf"'})
 

@@ -19,23 +19,31 @@ from typing import Any, Iterator
 
 import pytest
 import requests
+from playwright.sync_api import Browser
 from pypdf import PdfReader
 
 from bench import procs
+from bot.checks import history
+from bot.checks.findings import CheckResult, Finding
 from bot.guidance.knowledge import default_knowledge_base
 from bot.plans import links
+from bot.privacy.pseudonyms import visitor_key
 from bot.storage.database import create_engine
+from tests.browser import browser, screenshot  # noqa: F401  (the browser fixture)
+from tests.web.widget.test_access import serious_violations
 
 BIN = Path(sys.executable).parent
 KB = default_knowledge_base()
 SENDER = "w-" + "ab" * 16
+CHECKED = "w-" + "cd" * 16  # a conversation that also ran both checks
+SECRET = "test-secret-for-plan-pages"
 PLAN = ["backups_automatic", "updates_automatic", "passwords_two_step", "malware_antivirus"]
 
 
 def tracker_with_plan(path: Path, sender: str) -> None:
     """A tracker store holding one conversation whose plan has one step done and one promised."""
     db = sqlite3.connect(path)
-    db.execute("create table events (id integer primary key, sender_id varchar(255), "
+    db.execute("create table if not exists events (id integer primary key, sender_id varchar(255), "
                "type_name varchar(255), timestamp float, intent_name varchar(255), "
                "action_name varchar(255), data text)")
     events: list[dict[str, Any]] = [
@@ -71,7 +79,8 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("plan-pages")
     tracker_with_plan(folder / "tracker.db", SENDER)
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'analytics.db'}",
+    tracker_with_plan(folder / "tracker.db", CHECKED)
+    env = {**os.environ, "ANALYTICS_SECRET": SECRET, "DATABASE_URL": f"sqlite:///{folder / 'analytics.db'}",
            "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}", "PYTHONUNBUFFERED": "1"}
     subprocess.run([str(BIN / "bot"), "migrate"], env=env, check=True, capture_output=True, timeout=300)
     service, url = procs.start_web(env, folder / "web.log", startup=120)
@@ -157,3 +166,63 @@ def test_only_the_hash_of_a_token_is_stored(site: Site) -> None:
     with site.engine.connect() as connection:
         stored = [row[0] for row in connection.exec_driver_sql("select token_hash from plan_links")]
     assert token not in stored and links.token_hash(token) in stored
+
+
+def checked(kind: str, **statuses: str) -> CheckResult:
+    return CheckResult(kind, "checked", findings=tuple(
+        Finding(name, status, f"{name} is {status}.") for name, status in statuses.items()))  # type: ignore[arg-type]
+
+
+def test_the_page_and_the_pdf_carry_the_newest_website_and_email_checks(site: Site) -> None:
+    visitor = visitor_key(CHECKED, SECRET)
+    target = "t" * 64
+    # An older website run, then the newest: only the newest is shown.
+    history.record(site.engine, visitor, target, checked("website", https="fail"),
+                   at=datetime(2026, 10, 1, 9, 0))
+    history.record(site.engine, visitor, target,
+                   checked("website", https="pass", hsts="warning", http_redirect="fail",
+                           security_txt="warning"), at=datetime(2026, 11, 3, 10, 0))
+    history.record(site.engine, visitor, "e" * 64,
+                   checked("email_domain", mx="pass", dmarc="pass"), at=datetime(2026, 11, 4, 8, 0))
+    token = site.link(sender=CHECKED)
+    html = requests.get(f"{site.url}/plan/{token}", timeout=30).text
+    pdf = requests.get(f"{site.url}/plan/{token}/plan.pdf", timeout=60).content
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+    for shown in (html, text):
+        start = shown.index("Your website and email checks")
+        assert start > shown.index(KB.step(PLAN[-1]).title)  # type: ignore[union-attr]
+        section = shown[start:shown.index("Hand this to your IT provider", start)]
+        assert "Email check on 4 November 2026: 100 out of 100" in section
+        assert "Website check on 3 November 2026: " in section
+        assert "1 October 2026" not in section
+        # Failures first, then warnings (heavier first); what passed is not listed.
+        order = ["Needs fixing: Plain HTTP moves to HTTPS", "Worth fixing: HSTS for at least a year",
+                 "Worth fixing: security.txt contact published"]
+        positions = [section.find(line) for line in order]
+        assert -1 not in positions and positions == sorted(positions), section
+        assert "HTTPS works with a trusted certificate" not in section
+        assert "Everything checked was OK." in section  # the email check
+    # A plan whose conversation ran no check has no such section.
+    plain = requests.get(f"{site.url}/plan/{site.link()}", timeout=30).text
+    assert "Your website and email checks" not in plain
+
+
+def test_the_checks_section_prints_and_has_no_serious_axe_violations(site: Site,
+                                                                      browser: Browser) -> None:  # noqa: F811
+    history.record(site.engine, visitor_key(CHECKED, SECRET), "p" * 64,
+                   checked("website", https="pass", hsts="fail"), at=datetime(2026, 11, 5, 9, 0))
+    token = site.link(sender=CHECKED)
+    # CSP is bypassed only so the test can inject axe-core; the page itself is unchanged.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{site.url}/plan/{token}")
+        section = page.get_by_role("region", name="Your website and email checks")
+        assert "Needs fixing: HSTS for at least a year" in section.inner_text()
+        assert serious_violations(page) == []
+        page.emulate_media(media="print")
+        assert section.is_visible()
+        screenshot(page, "plan-page-checks-print")
+    finally:
+        context.close()
