@@ -214,7 +214,8 @@ def purge(
         typer.echo(f"Purge failed: {error}", err=True)
         raise typer.Exit(code=1) from error
     typer.echo(f"Before {report.cutoff:%Y-%m-%d %H:%M} UTC: deleted {report.events_deleted} ingested "
-               f"tracker events, cleared {report.texts_cleared} message texts.")
+               f"tracker events, cleared {report.texts_cleared} message texts; deleted "
+               f"{report.checks_forgotten} stored check results of conversations that have gone.")
 
 
 @app.command("reminders")

@@ -9,6 +9,10 @@ The newest event in the tracker store is never deleted, however old. Rasa's SQLi
 ``events`` table has no AUTOINCREMENT, so SQLite numbers a new row max(id) + 1: emptying
 the table would restart ids at 1, below the checkpoint, and ingestion would never see the
 new events. (A conversation's last event is normally ``action_listen``, with no text.)
+
+Stored check results (``check_history``) go by the same age, and also with the profile
+they were kept beside: once the events are deleted, the runs of every visitor with no
+conversation left in the tracker store go too (``bot.checks.history.forget_gone``).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from bot.analytics.ingest import (
     using_engine,
 )
 from bot.analytics.rollups.refresh import forget_question_texts
+from bot.checks import history as check_history
 from bot.plans.links import delete_expired as delete_expired_plan_links
 from bot.settings import retention_days
 from bot.storage.database import create_engine, describe, tracker_engine
@@ -48,6 +53,7 @@ class PurgeReport:
     checkpoint: int
     events_deleted: int
     texts_cleared: int
+    checks_forgotten: int = 0  # stored check runs whose conversation had gone
 
 
 def _utc(moment: datetime) -> datetime:
@@ -64,8 +70,10 @@ def purge(
     source: str = SOURCE,
     chunk: int = CHUNK,
     progress: Callable[[int], None] | None = None,
+    secret: str | None = None,
 ) -> PurgeReport:
-    """Apply retention; ``days`` defaults to ``RETENTION_DAYS`` (90), ``now`` to the clock."""
+    """Apply retention; ``days`` defaults to ``RETENTION_DAYS`` (90), ``now`` to the clock,
+    ``secret`` (for the visitors' pseudonyms) to ``ANALYTICS_SECRET``."""
     days = retention_days() if days is None else days
     if days < 1:
         raise ValueError("days must be at least 1")
@@ -93,10 +101,30 @@ def purge(
             delete_expired_plan_links(analytics, clock=lambda: _utc(now or datetime.now(timezone.utc))
                                       .replace(tzinfo=None))
         deleted = _delete_events(tracker, checkpoint, cutoff.timestamp(), chunk, progress)
-    logger.info("Retention: %d tracker events deleted, %d turn texts cleared (before %s)",
-                deleted, cleared, cutoff_naive.isoformat(timespec="seconds"))
+        senders = _live_senders(tracker)
+        forgotten = 0
+        if senders is not None:  # no events table at all: leave the runs to the age rule
+            with analytics_errors(analytics):
+                forgotten = check_history.forget_gone(analytics, senders, secret)
+    logger.info("Retention: %d tracker events deleted, %d turn texts cleared, %d check runs "
+                "of gone conversations deleted (before %s)", deleted, cleared, forgotten,
+                cutoff_naive.isoformat(timespec="seconds"))
     return PurgeReport(cutoff=cutoff, checkpoint=checkpoint, events_deleted=deleted,
-                       texts_cleared=cleared)
+                       texts_cleared=cleared, checks_forgotten=forgotten)
+
+
+def _live_senders(engine: sa.engine.Engine) -> set[str] | None:
+    """The conversation ids with events left in the tracker store (``None``: no store yet)."""
+    try:
+        if tracker_file_missing(engine) or not sa.inspect(engine).has_table("events"):
+            return None
+        with engine.connect() as connection:
+            return {str(sender) for sender in connection.execute(
+                sa.select(EVENTS.c.sender_id).distinct()).scalars() if sender is not None}
+    except sa.exc.SQLAlchemyError as error:
+        raise TrackerUnavailable(
+            f"tracker store unreadable ({describe(engine.url)}) while purging check results: {error}"
+        ) from error
 
 
 def _delete_events(engine: sa.engine.Engine, checkpoint: int, cutoff: float, chunk: int,

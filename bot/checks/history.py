@@ -3,7 +3,9 @@
 A result is kept per visitor (their pseudonym) and per checked host (a keyed hash of it),
 with each finding's id and status and the score: nothing that names the business. The
 address itself is kept only in the conversation's profile, so deleting the profile and
-:func:`forget` together remove every trace.
+:func:`forget` together remove every trace. The retention purge (``bot purge``) calls
+:func:`forget_gone` once it has deleted tracker events, so a visitor's runs go when their
+conversation (and so their profile) has gone from the tracker store, however that happened.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Literal, cast
+from typing import Iterable, Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -117,3 +119,13 @@ def forget(engine: Engine, visitor: str) -> int:
     """Delete every stored run of a visitor (with their profile); returns how many."""
     with engine.begin() as connection:
         return int(connection.execute(_TABLE.delete().where(_TABLE.c.visitor_key == visitor)).rowcount)
+
+
+def forget_gone(engine: Engine, live_senders: Iterable[str], secret: str | None = None) -> int:
+    """Delete the runs of every visitor whose conversation is gone: ``live_senders`` are the
+    conversation ids still in the tracker store. Returns how many runs went."""
+    secret = secret or load_secret()
+    live = {visitor_key(sender, secret) for sender in live_senders}
+    with engine.connect() as connection:
+        stored = set(connection.execute(sa.select(_TABLE.c.visitor_key).distinct()).scalars())
+    return sum(forget(engine, visitor) for visitor in sorted(stored - live))

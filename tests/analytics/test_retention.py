@@ -9,6 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from bot.analytics import ingest_once, purge
+from bot.checks import history
+from bot.checks.findings import CheckResult, Finding
+from bot.privacy.pseudonyms import visitor_key
 from tests.analytics.support import SECRET, T0, Conversation, table_rows
 
 NOW = datetime.fromtimestamp(T0, tz=timezone.utc) + timedelta(days=120)
@@ -88,3 +91,40 @@ def test_retention_days_come_from_the_environment(tracker_url: str, analytics_ur
     monkeypatch.setenv("RETENTION_DAYS", "soon")
     with pytest.raises(ValueError, match="RETENTION_DAYS"):
         purge(tracker_url, analytics_url, now=NOW)
+
+
+def test_check_results_go_with_the_conversation_they_were_kept_beside(
+    conversation: Callable[..., Conversation], tracker_url: str, analytics_url: str
+) -> None:
+    conversation("old-checker", OLD).session().user("check my website", "greet").save()
+    conversation("still-here", RECENT).session().user("check my website", "greet").save()
+    conversation("erased", RECENT).session().user("check my website", "greet").save()
+    conversation("last-one", RECENT + 60).session().user("hello", "greet").save()
+    ingest_once(tracker_url, analytics_url, secret=SECRET)
+    analytics = sa.create_engine(analytics_url, future=True)
+    run = CheckResult("website", "checked", findings=(Finding("https", "pass", "HTTPS works."),))
+    recent = (NOW - timedelta(days=10)).replace(tzinfo=None)
+    history.record(analytics, visitor_key("old-checker", SECRET), "t" * 64, run,
+                   at=datetime.fromtimestamp(OLD, tz=timezone.utc).replace(tzinfo=None))
+    for sender in ("still-here", "erased", "never-in-the-tracker"):
+        history.record(analytics, visitor_key(sender, SECRET), "t" * 64, run, at=recent)
+    # One conversation is erased from the tracker store by other means (an operator acting
+    # on a request): its profile has gone, so its check results must go at the next purge.
+    tracker = sa.create_engine(tracker_url, future=True)
+    with tracker.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM events WHERE sender_id = 'erased'")
+    tracker.dispose()
+
+    report = purge(tracker_url, analytics_url, days=90, now=NOW, secret=SECRET)
+
+    def runs(sender: str) -> int:
+        return len(history.latest_runs(analytics, visitor_key(sender, SECRET)))
+
+    # old-checker: by age (with its events); erased and never-in-the-tracker: no conversation.
+    assert report.checks_forgotten == 2
+    assert {s: runs(s) for s in ("old-checker", "still-here", "erased", "never-in-the-tracker")} == {
+        "old-checker": 0, "still-here": 1, "erased": 0, "never-in-the-tracker": 0}
+    with analytics.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM check_history").scalar() == 1
+    assert purge(tracker_url, analytics_url, days=90, now=NOW, secret=SECRET).checks_forgotten == 0
+    analytics.dispose()
