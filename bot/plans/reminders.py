@@ -5,7 +5,9 @@ never reaches the conversation record or the analytics). The address is stored e
 (Fernet, ``PLAN_EMAIL_KEY``) in ``reminder_subscriptions``, apart from the analytics tables,
 and deleted when the last reminder has gone, on "stop" (the one-click link in every email
 and the ``List-Unsubscribe`` header), or when the plan's link expires. Nothing here logs
-an address. With no ``SMTP_URL`` (or no key) nothing is offered.
+an address. With no ``SMTP_URL`` (or no key) nothing is offered. Each email carries the
+newest website and email checks, and a reminder offers a re-check when one is a month old
+(``check_results.recheck_lines``): within the same emails, so never a third one.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from bot import settings
 from bot.guidance.knowledge.loader import KnowledgeBase
-from bot.plans import document, follow_through
+from bot.plans import check_results, document, follow_through
 from bot.plans.state import plan_view, stored_slots
 from bot.storage.models import PlanLink, ReminderSubscription
 
@@ -99,15 +101,24 @@ def configured() -> Config | None:
                   settings.reminder_days(), settings.web_public_url())
 
 
-def _body(kb: KnowledgeBase, tracker: Engine, sender_id: str, opening: str, page: str,
-          unsubscribe: str) -> str:
-    doc = document.build(plan_view(kb, stored_slots(tracker, sender_id)))
+def _body(kb: KnowledgeBase, engine: Engine, tracker: Engine, sender_id: str, opening: str,
+          page: str, unsubscribe: str, now: datetime) -> str:
+    checks = check_results.stored_checks(engine, sender_id)
+    doc = document.build(plan_view(kb, stored_slots(tracker, sender_id)), checks)
     lines = [opening, "", doc.profile, f"You have done {doc.done} of {len(doc.steps)} steps.", ""]
     for step in doc.steps:
         lines.append(f"{step.number}. {step.title} - {step.status_label}")
         lines.append(f"   Who: {step.who}. Time: {step.time}. Cost: {step.cost}.")
         lines.append(f"   Why: {step.why}")
         lines.append(f"   Source: {step.sources[0]}")
+    if doc.checks:
+        lines += ["", f"{document.CHECKS_TITLE}:"]
+        for check in doc.checks:
+            lines.append(f"- {check.heading}")
+            lines += [f"   {p.status_label}: {p.title}" for p in check.problems]
+    recheck = check_results.recheck_lines(checks, now)
+    if recheck:
+        lines += ["", *recheck]
     lines += ["", "Tick off what you have done, and see each step in full:", page, "",
               "To stop these emails and delete your address, open this link:", unsubscribe]
     return "\n".join(lines)
@@ -146,8 +157,8 @@ def subscribe(engine: Engine, tracker: Engine, kb: KnowledgeBase, config: Config
     unsubscribe_token = secrets.token_urlsafe(32)
     unsubscribe = f"{config.web_url}/plan/unsubscribe/{unsubscribe_token}"
     page = f"{config.web_url}/plan/{token}"
-    body = _body(kb, tracker, sender_id, "Here is your cyber security action plan, as you asked.",
-                 page, unsubscribe)
+    body = _body(kb, engine, tracker, sender_id,
+                 "Here is your cyber security action plan, as you asked.", page, unsubscribe, now)
     config.mailer.send(_message(email, "Your cyber security action plan", body, unsubscribe))
     with Session(engine, future=True) as session, session.begin():
         session.add(ReminderSubscription(
@@ -202,10 +213,10 @@ def send_due(engine: Engine, tracker: Engine, kb: KnowledgeBase, config: Config,
             unsubscribe_link = f"{config.web_url}/plan/unsubscribe/{unsubscribe_token}"
             subscription.unsubscribe_hash = _hash(unsubscribe_token)
             number = subscription.reminders_sent + 1
-            body = _body(kb, tracker, link.sender_id,
+            body = _body(kb, engine, tracker, link.sender_id,
                          "A reminder of your cyber security plan. How are you getting on? "
                          "Tick off the steps you have done at the link below.",
-                         f"{config.web_url}/plan/{token}?from=reminder", unsubscribe_link)
+                         f"{config.web_url}/plan/{token}?from=reminder", unsubscribe_link, now)
             config.mailer.send(_message(email, "Reminder: your cyber security plan", body,
                                         unsubscribe_link))
             sent += 1

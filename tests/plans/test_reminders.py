@@ -3,12 +3,14 @@ and the reminder job run with its clock moved forward."""
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import Iterator
 
@@ -18,10 +20,12 @@ from cryptography.fernet import Fernet
 
 from bench import procs
 from bot.analytics.retention import purge
+from bot.checks import history
 from bot.guidance.knowledge import default_knowledge_base
 from bot.plans import links, reminders
+from bot.privacy.pseudonyms import visitor_key
 from bot.storage.database import create_engine, tracker_engine
-from tests.plans.test_plan_page import PLAN, SENDER, tracker_with_plan
+from tests.plans.test_plan_page import CHECKED, PLAN, SECRET, SENDER, checked, tracker_with_plan
 from tests.smtp import SmtpServer, body_of, smtp_server  # noqa: F401
 
 BIN = Path(sys.executable).parent
@@ -45,7 +49,9 @@ class Mailing:
 def mailing(tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpServer) -> Iterator[Mailing]:  # noqa: F811
     folder = tmp_path_factory.mktemp("plan-mail")
     tracker_with_plan(folder / "tracker.db", SENDER)
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'analytics.db'}",
+    tracker_with_plan(folder / "tracker.db", CHECKED)
+    env = {**os.environ, "ANALYTICS_SECRET": SECRET,
+           "DATABASE_URL": f"sqlite:///{folder / 'analytics.db'}",
            "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}", "SMTP_URL": smtp_server.url,
            "PLAN_EMAIL_KEY": KEY, "PYTHONUNBUFFERED": "1"}
     subprocess.run([str(BIN / "bot"), "migrate"], env=env, check=True, capture_output=True, timeout=300)
@@ -57,9 +63,9 @@ def mailing(tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpServer) -
         service.stop(grace=20)
 
 
-def subscribe_through_the_page(mailing: Mailing, clock_days: float = 0) -> str:
+def subscribe_through_the_page(mailing: Mailing, clock_days: float = 0, sender: str = SENDER) -> str:
     when = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=clock_days)
-    token, _ = links.create(mailing.analytics, SENDER, 60, clock=lambda: when)
+    token, _ = links.create(mailing.analytics, sender, 60, clock=lambda: when)
     page = requests.get(f"{mailing.url}/plan/{token}", timeout=30)
     assert "Email me my plan and remind me" in page.text
     answer = requests.post(f"{mailing.url}/plan/{token}/reminders",
@@ -204,3 +210,48 @@ def test_the_reminder_job_runs_until_stopped_with_its_clock_injected(mailing: Ma
     assert slept == [3600, 3600, 3600]
     subjects = [m["Subject"] for m in mailing.smtp.inbox.messages[before:]]
     assert subjects.count("Reminder: your cyber security plan") == 2
+
+
+RECHECK = "Your last website check was"
+
+
+def test_a_reminder_offers_a_recheck_once_the_last_check_is_a_month_old(
+        mailing: Mailing, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANALYTICS_SECRET", SECRET)  # the reminder job's pseudonyms, as the web's
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    history.record(mailing.analytics, visitor_key(CHECKED, SECRET), "t" * 64,
+                   checked("website", https="pass", hsts="fail"), at=now - timedelta(days=10))
+    before = len(mailing.smtp.inbox.messages)
+    subscribe_through_the_page(mailing, sender=CHECKED)
+    with sqlite3.connect(mailing.folder / "analytics.db") as db:  # only this owner's reminders
+        db.execute("delete from reminder_subscriptions "
+                   "where id != (select max(id) from reminder_subscriptions)")
+    config = mailing.config()
+    for days in (15, 46, 400):
+        reminders.send_due(mailing.analytics, mailing.tracker, KB, config,
+                           clock=partial(operator.add, now, timedelta(days=days)))
+    plan, first, second = (body_of(m) for m in mailing.smtp.inbox.messages[before:])
+    assert len(mailing.smtp.inbox.messages) == before + 3  # the plan and at most two reminders
+    for body in (plan, first, second):  # every email carries the check with the plan
+        assert "Your website and email checks:" in body
+        assert "Needs fixing: HSTS for at least a year" in body
+    # 10 and 25 days old: no offer yet; 56 days old at the second reminder: the offer, with
+    # the link back to the plan page, whose chat carries the conversation on.
+    assert RECHECK not in plan and RECHECK not in first
+    offer = second.index(f"{RECHECK} 56 days ago.")
+    assert 'ask the assistant to "check my website again"' in second[offer:]
+    assert re.search(r"http://\S+/plan/[A-Za-z0-9_-]{40,64}\?from=reminder", second[offer:])
+
+
+def test_an_owner_who_ran_no_check_gets_no_recheck_offer(mailing: Mailing) -> None:
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    before = len(mailing.smtp.inbox.messages)
+    subscribe_through_the_page(mailing)
+    with sqlite3.connect(mailing.folder / "analytics.db") as db:
+        db.execute("delete from reminder_subscriptions "
+                   "where id != (select max(id) from reminder_subscriptions)")
+    reminders.send_due(mailing.analytics, mailing.tracker, KB, mailing.config(),
+                       clock=lambda: now + timedelta(days=46))
+    bodies = [body_of(m) for m in mailing.smtp.inbox.messages[before:]]
+    assert len(bodies) == 2
+    assert all(RECHECK not in b and "Your website and email checks" not in b for b in bodies)
