@@ -392,7 +392,8 @@ class ActionSessionStart(Action):
         if step is not None:
             _send(dispatcher, replies.follow_up_question(step))
             events.append(SlotSet("offered_steps", [step.id]))
-        elif welcome := check_talk.welcome_back(tracker.current_slot_values()):
+        elif welcome := await asyncio.get_running_loop().run_in_executor(
+                None, check_talk.welcome_back, tracker.current_slot_values(), tracker.sender_id):
             dispatcher.utter_message(text=welcome)
         events.append(ActionExecuted("action_listen"))
         return events

@@ -1,6 +1,6 @@
 """What a check changes in the conversation: the reply with what changed since last time,
-the provider it learned for the profile, the problems it found for the plan, and the
-address kept (with the profile) for a re-check.
+the provider it learned for the profile, the problems it found for the plan, the address
+kept (with the profile) for a re-check, and the welcome back with the stored history.
 
 The actions call :func:`after_check` and turn ``slots`` into slot events; nothing here
 imports Rasa.
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Mapping
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.checks import history, plan_links
+from bot.checks import catalogue, history, plan_links
 from bot.checks.findings import CheckResult
 from bot.checks.reply import check_reply
 from bot.checks.service import target_key
@@ -96,16 +97,67 @@ def stored_address(kind: str, slots: Mapping[str, Any]) -> str | None:
     return str(value) if value else None
 
 
-def welcome_back(slots: Mapping[str, Any]) -> str | None:
-    """On a return visit: the last checks' scores, and how to check again."""
+NAMES = {"website": "website", "email_domain": "email domain"}
+AGAIN = 'Say "check my website again" or "check my email again" to see what has changed.'
+NOW_LABELS = {"pass": "now OK", "warning": "now worth fixing", "fail": "now needs fixing",
+              "gone": "no longer checked"}
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def _from_slots(slots: Mapping[str, Any]) -> str | None:
+    """The last scores kept in the conversation (no dates, no changes): the fallback."""
     last = slots.get(LAST_SLOT)
     if not isinstance(last, dict) or not last:
         return None
-    names = {"website": "website", "email_domain": "email domain"}
-    parts = [f"your {names[kind]} scored {value.get('score')} out of 100"
+    parts = [f"your {NAMES[kind]} scored {value.get('score')} out of 100"
              for kind, value in sorted(last.items())
-             if kind in names and isinstance(value, dict) and value.get("score") is not None]
+             if kind in NAMES and isinstance(value, dict) and value.get("score") is not None]
     if not parts:
         return None
-    return (f"Welcome back. When I last checked, {' and '.join(parts)}. Say \"check my "
-            "website again\" or \"check my email again\" to see what has changed.")
+    return f"Welcome back. When I last checked, {' and '.join(parts)}. {AGAIN}"
+
+
+def _stored_run_text(newest: history.StoredRun, previous: history.StoredRun | None) -> str:
+    score = f"scored {newest.score} out of 100" if newest.score is not None else "was checked"
+    text = f"Your {NAMES[newest.kind]} {score} when I checked it on {_day(newest.at)}."
+    if previous is None:
+        return text
+    changed = history.run_changes(previous, newest)
+    if not changed:
+        return f"{text} Nothing had changed since the check before, on {_day(previous.at)}."
+    lines = "; ".join(f"{catalogue.title(c['id'])}: {NOW_LABELS[c['after']]}" for c in changed)
+    return f"{text} Since your check before that, on {_day(previous.at)}: {lines}."
+
+
+def _from_history(engine: Engine, sender: str, now: datetime) -> str | None:
+    pairs = [(newest, previous) for newest, previous
+             in history.newest_with_previous(engine, visitor_key(sender)) if newest.kind in NAMES]
+    if not pairs:
+        return None
+    parts = [_stored_run_text(newest, previous) for newest, previous in pairs]
+    due = any(history.due(newest, now=now) for newest, _ in pairs)
+    again = ("That was a month or more ago, so it's worth checking again. " if due else "") + AGAIN
+    return " ".join(["Welcome back.", *parts, again])
+
+
+def welcome_back(slots: Mapping[str, Any], sender: str | None = None,
+                 engine: Engine | None = None, now: datetime | None = None) -> str | None:
+    """On a return visit: each check's last score and date, what changed between the last two
+    stored runs, whether a monthly re-check is due, and how to check again.
+
+    Read from ``check_history`` for a conversation that ran a check (its slots say so); the
+    scores kept in the slots are the fallback when the history is gone (purged) or cannot be
+    read. ``None`` when the conversation never ran a check.
+    """
+    fallback = _from_slots(slots)
+    if sender is None or not (fallback or slots.get(ADDRESSES_SLOT)):
+        return fallback
+    try:
+        found = _from_history(engine or _engine(), sender, now or datetime.now(timezone.utc))
+    except (SQLAlchemyError, OSError) as error:  # no history: the slots still know the scores
+        LOG.warning("check history unavailable: %s", type(error).__name__)
+        return fallback
+    return found or fallback

@@ -89,24 +89,51 @@ def forget_conversation(engine: Engine, sender_id: str) -> int:
     return forget(engine, visitor_key(sender_id))
 
 
-def changes(before: StoredRun | None, after: CheckResult) -> list[contract.CheckChange]:
-    """Each finding whose status differs from the stored run, in the new result's order."""
-    if before is None:
-        return []
+def _differences(before: dict[str, str], now: dict[str, str]) -> list[contract.CheckChange]:
     found: list[contract.CheckChange] = []
-    now = {f.id: f.status for f in after.findings}
     for finding_id, status in now.items():
-        old = before.statuses.get(finding_id, "new")
+        old = before.get(finding_id, "new")
         if old != status:
             found.append({"id": finding_id,
                           "before": cast(Literal["pass", "warning", "fail", "new"], old),
-                          "after": status})
-    for finding_id, old in before.statuses.items():
+                          "after": cast(Literal["pass", "warning", "fail"], status)})
+    for finding_id, old in before.items():
         if finding_id not in now:
             found.append({"id": finding_id,
                           "before": cast(Literal["pass", "warning", "fail", "new"], old),
                           "after": "gone"})
     return found
+
+
+def changes(before: StoredRun | None, after: CheckResult) -> list[contract.CheckChange]:
+    """Each finding whose status differs from the stored run, in the new result's order."""
+    if before is None:
+        return []
+    return _differences(before.statuses, {f.id: f.status for f in after.findings})
+
+
+def run_changes(before: StoredRun, after: StoredRun) -> list[contract.CheckChange]:
+    """Each finding whose status differs between two stored runs, in the later run's order."""
+    return _differences(before.statuses, after.statuses)
+
+
+def newest_with_previous(engine: Engine, visitor: str) -> list[tuple[StoredRun, StoredRun | None]]:
+    """For the welcome-back message: the newest run of each kind for a visitor, each with the
+    run before it of the same check of the same host (``None`` if it was the first)."""
+    pairs: list[tuple[StoredRun, StoredRun | None]] = []
+    with engine.connect() as connection:
+        for kind in sorted(set(connection.execute(
+                sa.select(_TABLE.c.kind).where(_TABLE.c.visitor_key == visitor).distinct()).scalars())):
+            query = (sa.select(_TABLE).where(_TABLE.c.visitor_key == visitor, _TABLE.c.kind == kind)
+                     .order_by(_TABLE.c.at.desc(), _TABLE.c.id.desc()))
+            newest = connection.execute(query.limit(1)).first()
+            if newest is None:
+                continue
+            previous = connection.execute(
+                query.where(_TABLE.c.target_key == newest.target_key, _TABLE.c.id != newest.id)
+                .limit(1)).first()
+            pairs.append((_run(newest), _run(previous) if previous is not None else None))
+    return pairs
 
 
 def due(run: StoredRun, now: datetime | None = None, days: int = RECHECK_DAYS) -> bool:

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.checks import conversation as check_talk
 from bot.checks import history
 from bot.checks.conversation import after_check, stored_address, welcome_back
 from bot.checks.email_domain import check_email_domain
@@ -18,6 +19,7 @@ from bot.checks.findings import CheckResult, Finding
 from bot.checks.plan_links import plan_reply_with_findings, plan_with_findings
 from bot.guidance.knowledge import default_knowledge_base
 from bot.guidance.profile import BusinessProfile
+from bot.privacy.pseudonyms import visitor_key
 from bot.storage import database
 from tests.checks.servers import DnsServer
 
@@ -135,3 +137,74 @@ def test_retention_purges_stored_runs_older_than_the_profile(engine: Engine, tmp
     assert [run.statuses for run in history.latest_runs(engine, "v" * 64)] == [{"https": "fail"}]
     with engine.connect() as connection:
         assert connection.execute(sa.text("select count(*) from check_history")).scalar() == 1
+
+
+def stored(engine: Engine, sender: str, kind: str, at: datetime, target: str = "t" * 64,
+           **statuses: str) -> None:
+    result = CheckResult(kind, "checked", findings=tuple(
+        Finding(name, status, f"{name} is {status}.") for name, status in statuses.items()))  # type: ignore[arg-type]
+    history.record(engine, visitor_key(sender), target, result, at=at)
+
+
+CHECKED_SLOTS = {"checked_addresses": {"website": "shop.example.co.uk"},
+                 "last_checks": {"website": {"score": 1, "problems": 1}}}
+
+
+def test_the_welcome_back_says_what_changed_between_the_last_two_stored_checks(engine: Engine) -> None:
+    stored(engine, "back-1", "website", datetime(2026, 10, 1, 9), https="pass", hsts="fail",
+           http_redirect="pass", caa="warning")
+    # Another site checked in between is not compared with this one.
+    stored(engine, "back-1", "website", datetime(2026, 10, 20, 9), target="o" * 64, https="fail")
+    stored(engine, "back-1", "website", datetime(2026, 11, 20, 9), https="pass", hsts="pass",
+           http_redirect="fail", security_txt="warning")
+    stored(engine, "back-1", "email_domain", datetime(2026, 11, 21, 9), mx="pass", dmarc="pass")
+    text = welcome_back(CHECKED_SLOTS, "back-1", engine, now=datetime(2026, 12, 1, 9)) or ""
+    website_score = history.last_run(engine, visitor_key("back-1"), "t" * 64, "website").score  # type: ignore[union-attr]
+    assert text == (
+        "Welcome back. Your email domain scored 100 out of 100 when I checked it on 21 November "
+        f"2026. Your website scored {website_score} out of 100 when I checked it on 20 November "
+        "2026. Since your check before that, on 1 October 2026: HSTS for at least a year: now OK; "
+        "Plain HTTP moves to HTTPS: now needs fixing; security.txt contact published: now worth "
+        "fixing; CAA record names who may issue certificates: no longer checked. "
+        'Say "check my website again" or "check my email again" to see what has changed.')
+    assert "example" not in text
+    # A month after the newest check, a re-check is suggested.
+    later = welcome_back(CHECKED_SLOTS, "back-1", engine, now=datetime(2026, 12, 21, 9)) or ""
+    assert "That was a month or more ago, so it's worth checking again." in later
+
+
+def test_the_welcome_back_with_one_stored_check_or_none(engine: Engine) -> None:
+    stored(engine, "back-2", "website", datetime(2026, 11, 20, 9), https="pass")
+    assert welcome_back(CHECKED_SLOTS, "back-2", engine, now=datetime(2026, 11, 25)) == (
+        "Welcome back. Your website scored 100 out of 100 when I checked it on 20 November 2026. "
+        'Say "check my website again" or "check my email again" to see what has changed.')
+    stored(engine, "back-2", "website", datetime(2026, 11, 22, 9), https="pass")
+    assert "Nothing had changed since the check before, on 20 November 2026." in (
+        welcome_back(CHECKED_SLOTS, "back-2", engine, now=datetime(2026, 11, 25)) or "")
+    # Purged history: the scores kept in the conversation are the fallback.
+    history.forget(engine, visitor_key("back-2"))
+    assert welcome_back(CHECKED_SLOTS, "back-2", engine) == (
+        'Welcome back. When I last checked, your website scored 1 out of 100. Say "check my '
+        'website again" or "check my email again" to see what has changed.')
+    # A conversation that never ran a check gets no welcome about checks, stored runs or not.
+    stored(engine, "back-3", "website", datetime(2026, 11, 20, 9), https="pass")
+    assert welcome_back({}, "back-3", engine) is None
+
+
+def test_a_new_session_welcomes_back_from_the_stored_history(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from actions.actions import ActionSessionStart
+    from tests.actions.test_actions import act, tracker
+
+    monkeypatch.setenv("DATABASE_URL", str(engine.url))
+    check_talk._engine.cache_clear()  # the action server's engine, on this database
+    try:
+        stored(engine, "visitor-1", "website", datetime(2026, 11, 1, 9), https="pass", hsts="fail")
+        stored(engine, "visitor-1", "website", datetime(2026, 11, 2, 9), https="pass", hsts="pass")
+        _, messages = act(ActionSessionStart(), tracker("session_start", "", (), CHECKED_SLOTS))
+    finally:
+        check_talk._engine.cache_clear()
+    [welcome] = [m["text"] for m in messages if m.get("text")]
+    assert welcome.startswith("Welcome back. Your website scored 100 out of 100 when I checked "
+                              "it on 2 November 2026. Since your check before that, on 1 November "
+                              "2026: HSTS for at least a year: now OK.")
