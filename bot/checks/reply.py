@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from bot import reply_contract as contract
+from bot.checks import catalogue
 from bot.checks.budget import DEFAULT_LIMITS
 from bot.checks.findings import CheckResult, Finding
 from bot.checks.scoring import SEVERITY
@@ -68,7 +69,7 @@ def _change_lines(changes: Sequence[contract.CheckChange]) -> list[str]:
     for change in changes:
         before = CHANGE_LABELS[change["before"]]
         before = before if change["before"] == "new" else f"{before} before"
-        lines.append(f"- {change['id'].replace('_', ' ')}: {before}, "
+        lines.append(f"- {catalogue.title(change['id'])}: {before}, "
                      f"{CHANGE_LABELS[change['after']]} now")
     return lines
 

@@ -48,9 +48,9 @@ def test_a_second_check_shows_what_changed_and_nothing_names_the_site(engine: En
                          first.slots, "owner-1", "https://shop.example.co.uk/", engine)
     text = second.reply.messages[0].text or ""
     assert "What changed since last time:" in text
-    assert "- hsts: worth fixing before, OK now" in text
-    assert "- security txt: not checked before, worth fixing now" in text
-    assert "- caa: worth fixing before, no longer checked now" in text
+    assert "- HSTS for at least a year: worth fixing before, OK now" in text
+    assert "- security.txt contact published: not checked before, worth fixing now" in text
+    assert "- CAA record names who may issue certificates: worth fixing before, no longer checked now" in text
     with engine.connect() as connection:
         dump = "\n".join(str(row) for row in connection.execute(sa.text("select * from check_history")))
     assert "example" not in dump and "owner-1" not in dump

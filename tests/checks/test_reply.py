@@ -74,7 +74,7 @@ def test_what_changed_since_last_time_is_listed() -> None:
     reply = check_reply(default_knowledge_base(), result, BusinessProfile.from_slots({}),
                         changes=changes, compared=True)  # type: ignore[arg-type]
     text = reply.messages[0].text or ""
-    assert "What changed since last time:\n- hsts: worth fixing before, OK now" in text
+    assert "What changed since last time:\n- HSTS for at least a year: worth fixing before, OK now" in text
     assert reply.messages[0].custom["check"]["changes"] == changes  # type: ignore[index]
     same = check_reply(default_knowledge_base(), result, BusinessProfile.from_slots({}),
                        compared=True).messages[0].text or ""
