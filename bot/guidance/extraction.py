@@ -280,6 +280,7 @@ TEXT_CUES: dict[str, list[tuple[str, Any]]] = {
 SECTOR_CUES: list[tuple[str, str]] = [
     (r"pharmacy|pharmacist|dispensing", "health_care"),
     (r"engineering consultancy|consulting engineers", "professional_services"),
+    (r"estate (?:&|and) letting|letting agen\w*|lettings agen\w*", "professional_services"),
     (r"precision engineering|cnc|shop floor|factory|manufactur\w*", "manufacturing"),
     (r"logistics|haulage|warehous\w*|call centre|contact centre", "other"),
     (r"school uniform shop|uniform shop", "retail"),

@@ -99,6 +99,8 @@ def test_parse_headcount(text, people):
         ("a wordpress site my cousin built", {"website": "brochure", "website_platform": "self_run"}),
         ("about 30 volunteers", {"volunteers": True}),
         ("we take cards in the shop and online", {"card_payments": True, "website": "online_shop"}),
+        ("independent estate & letting agents", {"sector": "professional_services"}),
+        ("we're a small lettings agency", {"sector": "professional_services"}),
     ],
 )
 def test_owners_words_become_profile_facts(nlp, text, expected):
