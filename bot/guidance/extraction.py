@@ -284,6 +284,8 @@ SECTOR_CUES: list[tuple[str, str]] = [
     (r"precision engineering|cnc|shop floor|factory|manufactur\w*", "manufacturing"),
     (r"logistics|haulage|warehous\w*|call centre|contact centre", "other"),
     (r"school uniform shop|uniform shop", "retail"),
+    (r"sell (?:them |it |things |stuff |my \w+ |our \w+ )?on (?:etsy|ebay|amazon|not on the high street)|"
+     r"(?:etsy|ebay|amazon) (?:shop|store|seller)", "retail"),
 ]
 
 #: Online services that count as cloud accounts, beyond the entity vocabulary.

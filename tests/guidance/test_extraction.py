@@ -101,6 +101,8 @@ def test_parse_headcount(text, people):
         ("we take cards in the shop and online", {"card_payments": True, "website": "online_shop"}),
         ("independent estate & letting agents", {"sector": "professional_services"}),
         ("we're a small lettings agency", {"sector": "professional_services"}),
+        ("i make candles and sell them on etsy", {"sector": "retail", "website": "online_shop"}),
+        ("I'm an ebay seller, vintage clothes", {"sector": "retail"}),
     ],
 )
 def test_owners_words_become_profile_facts(nlp, text, expected):
