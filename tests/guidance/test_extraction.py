@@ -103,6 +103,9 @@ def test_parse_headcount(text, people):
         ("we're a small lettings agency", {"sector": "professional_services"}),
         ("i make candles and sell them on etsy", {"sector": "retail", "website": "online_shop"}),
         ("I'm an ebay seller, vintage clothes", {"sector": "retail"}),
+        ("the IT company looks after it remotely", {"remote_access": True, "remote_working": None}),
+        ("the EPOS company connects to it remotely", {"remote_access": True, "remote_working": None}),
+        ("two of the team work remotely", {"remote_working": True}),
     ],
 )
 def test_owners_words_become_profile_facts(nlp, text, expected):
