@@ -265,8 +265,10 @@ TEXT_CUES: dict[str, list[tuple[str, Any]]] = {
     "remote_working": [
         (r"nobody works from home|no one works from home|all in the (?:cafe|shop|office)|"
          r"never leaves the office|its all done in the shop", False),
-        (r"work(?:ing|s)? from home|home working|hybrid|remote(?:ly)?|on the road|travel|"
-         r"from home", True),
+        # "Remotely" alone is often a supplier reaching in ("the IT company looks after it
+        # remotely"): that is remote_access, not people working away from the office.
+        (r"work(?:ing|s)? from home|home working|hybrid|remote (?:working|workers?|staff|team)|"
+         r"work(?:ing|s)? remotely|on the road|travel|from home", True),
     ],
     "byod": [
         (r"(?:their|our|my|his|her) own (?:phones?|devices?|laptops?|mobiles?)|personal phones?|"
@@ -280,9 +282,12 @@ TEXT_CUES: dict[str, list[tuple[str, Any]]] = {
 SECTOR_CUES: list[tuple[str, str]] = [
     (r"pharmacy|pharmacist|dispensing", "health_care"),
     (r"engineering consultancy|consulting engineers", "professional_services"),
+    (r"estate (?:&|and) letting|letting agen\w*|lettings agen\w*", "professional_services"),
     (r"precision engineering|cnc|shop floor|factory|manufactur\w*", "manufacturing"),
     (r"logistics|haulage|warehous\w*|call centre|contact centre", "other"),
     (r"school uniform shop|uniform shop", "retail"),
+    (r"sell (?:them |it |things |stuff |my \w+ |our \w+ )?on (?:etsy|ebay|amazon|not on the high street)|"
+     r"(?:etsy|ebay|amazon) (?:shop|store|seller)", "retail"),
 ]
 
 #: Online services that count as cloud accounts, beyond the entity vocabulary.

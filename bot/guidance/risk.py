@@ -105,6 +105,7 @@ IMPACT = {
 SIZE_IMPACT = {"sole_trader": 0.6, "micro": 1.0, "small": 2.0, "medium": 4.0, None: 1.0}
 
 #: How a known answer changes a threat's likelihood: (attribute, value) -> {threat: factor}.
+#: The catch-all sector "other" has no factors: nothing is known about that mix of trades.
 LIKELIHOOD_FACTORS: dict[tuple[str, Any], dict[str, float]] = {
     ("bank_transfers", True): {"payment_fraud": 2.0, "impersonation": 1.5},
     ("bank_transfers", False): {"payment_fraud": 0.3},
@@ -146,7 +147,6 @@ LIKELIHOOD_FACTORS: dict[tuple[str, Any], dict[str, float]] = {
     ("sector", "hospitality"): {"card_fraud": 1.5, "social_hijack": 1.5},
     ("sector", "retail"): {"card_fraud": 1.3, "social_hijack": 1.5},
     ("sector", "creative_media"): {"social_hijack": 2.0},
-    ("sector", "other"): {"social_hijack": 1.5},
 }
 
 #: How a known answer changes what an incident costs.
@@ -161,7 +161,6 @@ IMPACT_FACTORS: dict[tuple[str, Any], dict[str, float]] = {
     ("sector", "creative_media"): {"social_hijack": 2.0, "data_loss": 1.5},
     ("sector", "hospitality"): {"social_hijack": 1.5},
     ("sector", "retail"): {"social_hijack": 1.3},
-    ("sector", "other"): {"social_hijack": 1.3},
     ("sector", "manufacturing"): {"ransomware": 1.5, "data_loss": 1.5},
     ("onsite_server", True): {"ransomware": 1.5, "data_loss": 1.5},
     ("social_media_sales", True): {"social_hijack": 2.0},

@@ -99,6 +99,13 @@ def test_parse_headcount(text, people):
         ("a wordpress site my cousin built", {"website": "brochure", "website_platform": "self_run"}),
         ("about 30 volunteers", {"volunteers": True}),
         ("we take cards in the shop and online", {"card_payments": True, "website": "online_shop"}),
+        ("independent estate & letting agents", {"sector": "professional_services"}),
+        ("we're a small lettings agency", {"sector": "professional_services"}),
+        ("i make candles and sell them on etsy", {"sector": "retail", "website": "online_shop"}),
+        ("I'm an ebay seller, vintage clothes", {"sector": "retail"}),
+        ("the IT company looks after it remotely", {"remote_access": True, "remote_working": None}),
+        ("the EPOS company connects to it remotely", {"remote_access": True, "remote_working": None}),
+        ("two of the team work remotely", {"remote_working": True}),
     ],
 )
 def test_owners_words_become_profile_facts(nlp, text, expected):

@@ -39,3 +39,11 @@ def test_a_bigger_business_has_more_to_lose():
     small = risk.threat_levels(BusinessProfile(size="micro"))["phishing"]
     medium = risk.threat_levels(BusinessProfile(size="medium"))["phishing"]
     assert medium.exposure > small.exposure
+
+
+def test_the_catch_all_sector_counts_as_an_unknown_sector():
+    """'other' is garages, cleaners and farms alike: no figure backs a factor for it."""
+    for extra in ({}, {"size": "micro", "social_media": True}):
+        other = risk.threat_levels(BusinessProfile(sector="other", **extra))
+        unknown = risk.threat_levels(BusinessProfile(**extra))
+        assert other == unknown
