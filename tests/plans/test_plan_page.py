@@ -29,7 +29,7 @@ from bot.guidance.knowledge import default_knowledge_base
 from bot.plans import links
 from bot.privacy.pseudonyms import visitor_key
 from bot.storage.database import create_engine
-from tests.browser import browser, screenshot  # noqa: F401  (the browser fixture)
+from tests.browser import screenshot
 from tests.web.widget.test_access import serious_violations
 
 BIN = Path(sys.executable).parent
@@ -209,7 +209,7 @@ def test_the_page_and_the_pdf_carry_the_newest_website_and_email_checks(site: Si
 
 
 def test_the_checks_section_prints_and_has_no_serious_axe_violations(site: Site,
-                                                                      browser: Browser) -> None:  # noqa: F811
+                                                                      browser: Browser) -> None:
     history.record(site.engine, visitor_key(CHECKED, SECRET), "p" * 64,
                    checked("website", https="pass", hsts="fail"), at=datetime(2026, 11, 5, 9, 0))
     token = site.link(sender=CHECKED)
