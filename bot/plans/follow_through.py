@@ -2,7 +2,8 @@
 
 Each event is a row with its week and the business's size, sector and nation (from the
 conversation's profile). No visitor key, link token or email address is written, so the
-counts can go on the dashboard's funnel and into exports as they are.
+counts can go on the dashboard's funnel and into exports as they are; bot/analytics/follow_through.py
+counts them for the staff pages.
 """
 
 from __future__ import annotations
@@ -42,13 +43,3 @@ def record(engine: Engine, kind: Kind, slots: Mapping[str, Any],
             at=at, week=_monday(at), kind=kind, size=_text(slots.get("size")),
             sector=_text(slots.get("sector")), nation=_text(slots.get("nation"))))
 
-
-def weekly(engine: Engine) -> list[dict[str, Any]]:
-    """Counts per week, kind and segment, oldest week first, for the dashboard's funnel."""
-    table = PlanFollowThrough.__table__
-    query = (sa.select(table.c.week, table.c.kind, table.c.size, table.c.sector, table.c.nation,
-                       sa.func.count().label("count"))
-             .group_by(table.c.week, table.c.kind, table.c.size, table.c.sector, table.c.nation)
-             .order_by(table.c.week, table.c.kind))
-    with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
