@@ -84,11 +84,6 @@ def latest_for_conversation(engine: Engine, sender_id: str) -> list[StoredRun]:
     return latest_runs(engine, visitor_key(sender_id))
 
 
-def forget_conversation(engine: Engine, sender_id: str) -> int:
-    """Delete every stored run of the visitor behind a conversation id; returns how many."""
-    return forget(engine, visitor_key(sender_id))
-
-
 def _differences(before: dict[str, str], now: dict[str, str]) -> list[contract.CheckChange]:
     found: list[contract.CheckChange] = []
     for finding_id, status in now.items():
