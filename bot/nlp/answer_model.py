@@ -18,6 +18,7 @@ cannot run code.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,7 @@ class AnswerModel:
         self._weights = np.asfortranarray(weights)  # classes x features
         self._bias = bias
         self._encode = encode
+        self._blocks: list[_Block] | None = None  # built on the first one-message score
 
     # ---- training -----------------------------------------------------------------------
     @classmethod
@@ -98,9 +100,29 @@ class AnswerModel:
         result: NDArray[np.float32] = np.asarray(features @ self._weights.T) + self._bias
         return result
 
+    def score_one(self, text: str) -> NDArray[np.float32]:
+        """``scores([text])[0]`` without building sparse matrices: the per-message path.
+
+        scikit-learn's and SciPy's checks and conversions cost more than the arithmetic for a
+        single short message, so each block's few non-zero features are worked out directly
+        (counts, ``1 + log`` of them, times the idf, unit length) and only their weight
+        columns are read. A test keeps the two paths equal.
+        """
+        if self._blocks is None:
+            self._blocks = _blocks(self._words, self._letters)
+        row = self._bias.astype(np.float32, copy=True)
+        for block in self._blocks:
+            columns, values = block.features(text)
+            if len(columns):
+                row += self._weights[:, columns] @ values
+        offset = self._blocks[-1].start + self._blocks[-1].width
+        vector = self._encode([text])[0].astype(np.float32) * VECTOR_WEIGHT
+        row += self._weights[:, offset:] @ vector
+        return row
+
     def rank(self, text: str, top: int = 5) -> list[Ranked]:
         """The ``top`` likeliest labels for one message, best first."""
-        row = self.scores([text])[0]
+        row = self.score_one(text)
         order = np.argsort(-row)[:top]
         return [Ranked(self.labels[i], float(row[i])) for i in order]
 
@@ -128,3 +150,35 @@ class AnswerModel:
             words = _vectorizer(WORDS, meta["words"], arrays["words_idf"])
             letters = _vectorizer(LETTERS, meta["letters"], arrays["letters_idf"])
             return cls(meta["labels"], words, letters, weights, arrays["bias"], encode)
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One fitted vectoriser's features for a single text, as column numbers and values."""
+
+    analyse: Callable[[str], list[str]]
+    vocabulary: dict[str, int]
+    idf: NDArray[np.float32]
+    start: int
+    width: int
+
+    def features(self, text: str) -> tuple[NDArray[np.intp], NDArray[np.float32]]:
+        counts = Counter(index for index in map(self.vocabulary.get, self.analyse(text))
+                         if index is not None)
+        if not counts:
+            return np.zeros(0, np.intp), np.zeros(0, np.float32)
+        columns = np.fromiter(counts.keys(), np.intp, len(counts))
+        tf = np.fromiter(counts.values(), np.float32, len(counts))
+        values = (np.log(tf) + 1.0) * self.idf[columns]  # sublinear_tf
+        values /= np.float32(np.sqrt(np.dot(values, values)))
+        return columns + self.start, values.astype(np.float32)
+
+
+def _blocks(*vectorizers: TfidfVectorizer) -> list[_Block]:
+    blocks, start = [], 0
+    for vectorizer in vectorizers:
+        width = len(vectorizer.vocabulary_)
+        blocks.append(_Block(vectorizer.build_analyzer(), dict(vectorizer.vocabulary_),
+                             np.asarray(vectorizer.idf_, dtype=np.float32), start, width))
+        start += width
+    return blocks

@@ -52,3 +52,13 @@ def test_the_model_file_holds_no_pickle(model, tmp_path: Path):
 
     with np.load(tmp_path / "answer_model.npz", allow_pickle=False) as arrays:
         assert all(arrays[name].dtype != object for name in arrays.files)
+
+
+def test_the_one_message_path_scores_as_the_batch_path_does(model):
+    """``rank`` uses ``score_one``; it must agree with the sparse-matrix ``scores``."""
+    import numpy as np
+
+    texts = ["how offen shuld we bakup", "WE PAID A FAKE INVOICE!!", "café wifi safe?", "zzz", "",
+             "our accountant's email got hacked and clients received invoices with new bank details"]
+    for text in texts:
+        assert np.allclose(model.score_one(text), model.scores([text])[0], atol=1e-4)
