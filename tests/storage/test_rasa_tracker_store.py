@@ -158,6 +158,44 @@ def test_retrieves_what_rasas_store_retrieves(stores: Any, domain: Domain) -> No
     assert run(ours.retrieve("nobody")) is None
 
 
+def test_a_loaded_later_session_saves_what_rasas_store_saves(stores: Any, url: str,
+                                                             domain: Domain) -> None:
+    """A tracker this store loaded appends after the rows it was loaded from, as Rasa's does."""
+    ours, rasas = stores
+    old, new = _session(T0, "first visit"), _session(T0 + 3600, "second visit")
+    more = [UserUttered("and phishing?", {"name": "ask_phishing", "confidence": 0.7}, timestamp=T0 + 3700),
+            ActionExecuted("action_listen", timestamp=T0 + 3701)]
+    for store, sender in ((ours, "cat-ours"), (rasas, "cat-rasas")):
+        run(rasas.save(_tracker(sender, domain, old + new)))
+
+        async def continue_conversation(store: SQLTrackerStore = store, sender: str = sender) -> None:
+            tracker = await store.retrieve(sender)
+            assert tracker is not None
+            for event in more:
+                tracker.update(event)
+            await store.save(tracker)
+
+        run(continue_conversation())
+    assert len(_rows(url, "cat-ours")) == len(old) + len(new) + len(more)
+    assert [row[:4] for row in _rows(url, "cat-ours")] == [row[:4] for row in _rows(url, "cat-rasas")]
+
+
+def test_a_sqlite_tracker_store_writes_ahead(tmp_path: Path, domain: Domain) -> None:
+    """WAL: a commit does not wait for the disk, and readers do not block the writer."""
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    store = OffLoopSQLTrackerStore(domain=domain, host=url)
+    try:
+        run(store.save(_tracker("dan", domain, _session(T0, "is wifi safe?"))))
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        engine = sa.create_engine(url, future=True)
+        with engine.connect() as other:
+            assert other.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        engine.dispose()
+    finally:
+        store.engine.dispose()
+
+
 def _ticks_during_save(store: SQLTrackerStore, url: str, tracker: DialogueStateTracker) -> int:
     """How often a concurrent task got to run while ``save`` waited for a locked table."""
     locked, done = threading.Event(), threading.Event()
