@@ -82,6 +82,7 @@ class Conversation(ProfileSnapshot, Base):
     # and where a visitor dropped off), and which profile questions have an answer, in
     # this session ("unknown" counts), comma-separated; `profiled` is all ten of them.
     last_topic = Column(String(32))
+    last_answer = Column(String(80))
     profile_answered = Column(String(120))
 
 
@@ -149,6 +150,7 @@ class Feedback(Base):
     conversation_key = Column(KEY, nullable=False, index=True)
     at = Column(DateTime, nullable=False, index=True)
     topic = Column(String(32))
+    answer = Column(String(80))  # the conversation's last specific answer, if any
     helpful = Column(Boolean, nullable=False)
 
 
@@ -264,6 +266,30 @@ class IncidentReply(ProfileSnapshot, Base):
     incident = Column(String(40), nullable=False)
     routes = Column(String(255))  # comma-separated reporting route ids
     human = Column(Boolean, nullable=False, default=False)
+
+
+class GuidanceReply(ProfileSnapshot, Base):
+    """A reply with guidance: the specific answer it gave, or none when it gave only the topic.
+
+    Staff see from these which answers are used, which questions got only a topic's
+    overview, how often a person was asked for and how many messages came in a language the
+    assistant does not answer in. Knowledge-base ids and a language code only.
+    """
+
+    __tablename__ = "guidance_replies"
+    __table_args__ = (Index("ix_guidance_replies_at", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    event_id = Column(Integer, nullable=False, unique=True)
+    conversation_key = Column(KEY, nullable=False, index=True)
+    visitor_key = Column(KEY, nullable=False)
+    at = Column(DateTime, nullable=False)
+    week = Column(Date, nullable=False)
+    intent = Column(String(64))  # of the message replied to: ask_* is a question
+    topic = Column(String(32))
+    answer = Column(String(80))  # NULL: the topic's overview only
+    human = Column(Boolean, nullable=False, default=False)
+    language = Column(String(8))  # set only for a language the assistant does not answer in
 
 
 # ---- the owner's plan to take away (bot/plans) -----------------------------------------

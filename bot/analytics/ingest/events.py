@@ -75,6 +75,9 @@ class BotReply:
     check: CheckSummary | None = None
     incident: IncidentSummary | None = None
     undone: tuple[str, str] | None = None
+    answer: str | None = None  # the specific answer's id (``custom.answer``)
+    human: bool = False  # the owner asked for a person (``custom.human``)
+    language: str | None = None  # a language the assistant does not answer in (``custom.language``)
 
 
 @dataclass(frozen=True)
@@ -216,7 +219,33 @@ def _bot(data: dict[str, Any]) -> BotReply:
         check=_check(custom[Key.CHECK]) if custom.get(Key.CHECK) else None,
         incident=_incident(custom) if custom.get(Key.INCIDENT) else None,
         undone=_key_pair(custom[Key.UNDONE], "custom.undone") if custom.get(Key.UNDONE) else None,
+        answer=_name_or_malformed(custom, Key.ANSWER, 80),
+        human=custom.get(Key.HUMAN) is True,
+        language=_language(custom.get(Key.LANGUAGE)),
     )
+
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
+
+
+def _name_or_malformed(custom: dict[str, Any], key: str, limit: int) -> str | None:
+    """A knowledge-base id under ``key``, None when absent; anything else is malformed."""
+    value = custom.get(key)
+    if value is None:
+        return None
+    name = _safe_name(value, limit)
+    if name is None:
+        raise Malformed(f"custom.{key} is not an id")
+    return name
+
+
+def _language(value: Any) -> str | None:
+    """A language code such as ``cy``; the detector's codes only, never free text."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _LANGUAGE.match(value):
+        raise Malformed("custom.language is not a language code")
+    return value
 
 
 def _incident(custom: dict[str, Any]) -> IncidentSummary:

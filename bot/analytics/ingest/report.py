@@ -42,6 +42,7 @@ class IngestReport:
     feedback: int = 0
     checks: int = 0  # website and email-domain checks recorded
     incidents: int = 0  # urgent-path replies recorded
+    guidance: int = 0  # guidance replies recorded (answer or topic only, person asked, language)
     batches: int = 0
     last_event_id: int = 0
 
@@ -56,6 +57,7 @@ class IngestReport:
                 f"{self.conversations} new conversations, {self.plan_items} plan items, "
                 f"{self.commitments} commitment changes, {self.feedback} feedback, "
                 f"{self.checks} checks, {self.incidents} incident replies, "
+                f"{self.guidance} guidance replies, "
                 f"{self.skipped} skipped")
 
 

@@ -34,6 +34,7 @@ from bot.storage.models import (
     Commitment,
     Conversation,
     Feedback,
+    GuidanceReply,
     IncidentReply,
     StoredPlanStep,
     Turn,
@@ -258,6 +259,7 @@ class _Writer:
         if turn.intent in FEEDBACK_INTENTS:
             self.session.add(Feedback(conversation_key=conversation.conversation_key, at=event.at,
                                       topic=conversation.last_topic,
+                                      answer=conversation.last_answer,
                                       helpful=FEEDBACK_INTENTS[turn.intent]))
             self.report.feedback += 1
         if turn.intent in FOLLOW_UP_INTENTS:
@@ -284,6 +286,7 @@ class _Writer:
     def bot(self, state: _Sender, conversation: Conversation, event: Event, reply: BotReply) -> None:
         if reply.topic:
             conversation.last_topic = reply.topic
+            conversation.last_answer = reply.answer
             turn = self.latest_turn(state, conversation)
             if turn is not None:
                 topics = turn.topics.split(",") if turn.topics else []
@@ -298,6 +301,9 @@ class _Writer:
             self.report.plan_items += 1
         if reply.plan:
             conversation.got_plan = True
+        if (reply.topic and not reply.plan and not reply.check and not reply.incident
+                or reply.answer or reply.human or reply.language):
+            self.guidance(state, conversation, event, reply)
         if reply.check:
             self.check_run(state, conversation, event, reply.check)
         if reply.incident:
@@ -329,6 +335,19 @@ class _Writer:
             routes=_join(list(incident.routes)), human=incident.human, **self.snapshot(conversation),
         ))
         self.report.incidents += 1
+
+    def guidance(self, state: _Sender, conversation: Conversation, event: Event,
+                 reply: BotReply) -> None:
+        """A reply to a question: its answer id or topic only, a person asked for, the language."""
+        turn = self.latest_turn(state, conversation)
+        self.session.add(GuidanceReply(
+            event_id=event.id, conversation_key=conversation.conversation_key,
+            visitor_key=state.visitor_key, at=event.at, week=monday(event.at),
+            intent=turn.intent if turn is not None else None, topic=reply.topic,
+            answer=reply.answer, human=reply.human, language=reply.language,
+            **self.snapshot(conversation),
+        ))
+        self.report.guidance += 1
 
     def commit(self, state: _Sender, conversation: Conversation, event: Event, topic: str,
                step: str) -> None:

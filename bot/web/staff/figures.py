@@ -9,7 +9,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Connection
 
-from bot.analytics import checks, dashboard, follow_through, incidents, monthly, population
+from bot.analytics import answers, checks, dashboard, follow_through, incidents, monthly, population
 from bot.analytics.definitions import DEFINITIONS
 from bot.analytics.filters import DIMENSIONS
 from bot.analytics.report_periods import change, preset
@@ -67,7 +67,8 @@ def add_routes(bp: Blueprint) -> None:
     async def topics(request: Request, who: sessions.SignedIn) -> HTTPResponse:
         chosen = await choose(request)
         data = await in_db(request.app, lambda conn: {"topics": dashboard.topics(conn, chosen.filters),
-                                                       "steps": dashboard.steps(conn, chosen.filters)})
+                                                       "steps": dashboard.steps(conn, chosen.filters),
+                                                       "answers": answers.usage(conn, chosen.filters)})
         return render(request, "topics.html", **page_context(request, who, chosen, page="topics", **data))
 
     @bp.get("/report")

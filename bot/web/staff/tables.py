@@ -18,7 +18,7 @@ from typing import IO, Any, TextIO
 
 from sqlalchemy.engine import Connection
 
-from bot.analytics import checks, dashboard, follow_through, incidents, population, unanswered
+from bot.analytics import answers, checks, dashboard, follow_through, incidents, population, unanswered
 from bot.analytics.export import COLUMNS as TURN_COLUMNS
 from bot.analytics.export import export_turns, turn_rows
 from bot.analytics.filters import Filters
@@ -146,6 +146,9 @@ TABLES: dict[str, Table] = {table.name: table for table in (
     Table("steps", "Guidance steps offered, committed to and done", "topics",
           ("step", "title", "topic", "offered", "committed", "commit_rate", "reported_done", "done_rate"),
           _over(dashboard.steps)),
+    Table("answers", "Specific answers given, most used first", "topics",
+          ("answer", "question", "topic", "given", "ratings", "helpful", "helpfulness"),
+          lambda conn, chosen: answers.usage(conn, chosen.filters, top=100_000)["answers"]),
     Table("population", "Per 1,000 UK businesses, by group", "segments", POPULATION_COLUMNS, _population),
     Table("incidents", "Conversations after an incident, by kind", "incidents", INCIDENT_COLUMNS,
           _incidents("by_kind")),
