@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from bot import reply_contract as contract
+from bot.checks.catalogue import title
 from bot.checks.findings import CheckResult
 from bot.guidance.knowledge.loader import KnowledgeBase
 from bot.guidance.profile import BusinessProfile
@@ -96,10 +97,11 @@ def plan_with_findings(kb: KnowledgeBase, profile: BusinessProfile, done: Sequen
 
 
 def _because(items: Sequence[str]) -> str:
+    """Which checks the step answers, by the findings' plain titles (bot/checks/catalogue.py)."""
     kinds = sorted({item.partition(":")[0] for item in items})
-    names = ", ".join(item.partition(":")[2].replace("_", " ") for item in items)
+    names = "; ".join(title(item.partition(":")[2]) for item in items)
     where = " and ".join(FINDING_LABELS.get(kind, "a check") for kind in kinds)
-    return f" Found by {where}: {names}."
+    return f" Fixes what {where} did not pass: {names}."
 
 
 def plan_reply_with_findings(kb: KnowledgeBase, profile: BusinessProfile, done: Sequence[str],

@@ -127,7 +127,7 @@ def test_a_microsoft_365_domain_fills_the_profile_and_the_plan(checks: ChecksSta
     entries = next(c["plan"] for c in customs(plan) if "plan" in c)
     linked = [e for e in entries if e.get("findings")]
     assert any("email_domain:dmarc" in e["findings"] for e in linked), entries
-    assert "Found by your email check" in texts(plan)
+    assert "Fixes what your email check did not pass" in texts(plan)
 
 
 def test_a_private_address_is_refused_in_the_chat(checks: ChecksStack) -> None:

@@ -112,8 +112,8 @@ def test_check_problems_join_the_plan_with_the_finding_named() -> None:
     assert len(plan) <= 8
     reply = plan_reply_with_findings(kb, profile, [], found)
     text = reply.messages[0].text or ""
-    assert "Found by your email check: dmarc." in text
-    assert "Found by your website check: security txt." in text
+    assert "Fixes what your email check did not pass: DMARC policy rejects or quarantines fakes." in text
+    assert "Fixes what your website check did not pass: security.txt contact published." in text
     entries = reply.messages[0].custom["plan"]  # type: ignore[index]
     assert {"topic": "website", "step": "website_security_contact",
             "title": kb.step("website_security_contact").title,  # type: ignore[union-attr]
