@@ -29,12 +29,14 @@ from bot.analytics.report_periods import Interval, buckets, change
 from bot.analytics.rollups.periods import day_start
 from bot.analytics.rollups.refresh import Connectable, as_connection
 from bot.guidance.knowledge import default_knowledge_base
+from bot.guidance.knowledge.answers import default_answers
 from bot.privacy.redaction import redact
 from bot.storage.models import (
     CheckRun,
     Commitment,
     Conversation,
     Feedback,
+    GuidanceReply,
     IncidentReply,
     StoredPlanStep,
     Turn,
@@ -339,7 +341,8 @@ def transcript(conn: Connectable, conversation_id: int) -> dict[str, Any] | None
     titles = _step_titles()
     for item in (*plan, *commitments):
         item["title"] = titles.get(item["step"], item["step"])
-    _attach_replies(turns, plan, commitments, checks, incident_replies(connection, key))
+    _attach_replies(turns, plan, commitments, checks,
+                    incident_replies(connection, key) + guidance_replies(connection, key))
     return {"conversation": _conversation_row(row), "turns": turns, "plan": plan,
             "commitments": commitments, "feedback": feedback, "checks": checks}
 
@@ -368,6 +371,25 @@ def _attach_replies(turns: Rows, plan: Rows, commitments: Rows, checks: Rows,
     for at, text in sorted(events, key=lambda event: event[0]):
         index = max(0, bisect_right(times, at) - 1)
         turns[index]["replies"].append(text)
+
+
+def guidance_replies(conn: Connectable, conversation_key: str) -> list[tuple[Any, str]]:
+    """The specific answers one conversation was given (by their first example question), and
+    the people asked for and languages noted, so staff can judge an answer."""
+    answers, g = default_answers(), GuidanceReply.__table__
+    out: list[tuple[Any, str]] = []
+    for row in as_connection(conn).execute(
+            sa.select(g.c.at, g.c.answer, g.c.human, g.c.language)
+            .where(g.c.conversation_key == conversation_key).order_by(g.c.at)):
+        if row.answer:
+            found = answers.get(row.answer)
+            named = f'"{found.questions[0]}"' if found else row.answer
+            out.append((row.at, f"Answered: {named}"))
+        if row.human:
+            out.append((row.at, "A person was asked for: human routes given."))
+        if row.language:
+            out.append((row.at, f"Said it answers in English (message in {row.language})."))
+    return out
 
 
 def incident_replies(conn: Connectable, conversation_key: str) -> list[tuple[Any, str]]:

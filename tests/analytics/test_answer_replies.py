@@ -12,6 +12,7 @@ from datetime import date
 
 from bot.analytics import ingest_once
 from bot.analytics.answers import usage
+from bot.analytics.dashboard import transcript
 from bot.analytics.filters import Filters
 from bot.storage.database import create_engine
 from tests.analytics.support import SECRET, Conversation, table_rows
@@ -54,6 +55,10 @@ def test_answers_topic_only_questions_people_and_languages_are_counted(
         with engine.connect() as conn:
             found = usage(conn, Filters(DAY, DAY))
             wales = usage(conn, Filters(DAY, DAY, nation="wales"))
+            third_id = conn.exec_driver_sql(
+                "SELECT c.id FROM conversations c JOIN guidance_replies g "
+                "ON g.conversation_key = c.conversation_key WHERE g.language = 'cy'").scalar()
+            shown = transcript(conn, third_id)
     finally:
         engine.dispose()
     assert (found["questions"], found["answered"], found["topic_only"]) == (5, 4, 1)
@@ -70,6 +75,11 @@ def test_answers_topic_only_questions_people_and_languages_are_counted(
         {"topic": "card_payments", "title": found["topic_only_by_topic"][0]["title"], "questions": 1}]
     assert found["human"] == 1 and found["languages"] == {"cy": 1}
     assert (wales["questions"], wales["answered"]) == (1, 1)
+    assert shown is not None
+    replies = {turn["text"]: turn["replies"] for turn in shown["turns"]}
+    assert any(reply.startswith("Answered: \"") for reply in replies["can I talk to a real person"])
+    assert "A person was asked for: human routes given." in replies["can I talk to a real person"]
+    assert any("message in cy" in reply for reply in replies["Sut mae diogelu fy nghyfrifon busnes?"])
     rows = table_rows(analytics_url, "guidance_replies")
     assert {row["intent"] for row in rows} >= {"ask_personal_data", "more_info", "nlu_fallback"}
     assert "diogelu" not in repr(rows)  # ids and a language code only
