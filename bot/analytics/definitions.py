@@ -5,12 +5,11 @@ the same sentences (a test checks they agree), so a figure means one thing every
 ``unit`` says whether a figure counts businesses or conversations (or something else):
 the programme reports businesses, and the two must not be confused.
 
-A business is recognised by its business key. Today that is the visitor key, a
-pseudonym of one browser's widget id, so a business that uses two devices is counted
-twice and one that clears its browser comes back as new. When the plan's private link
-or reminders exist, ingestion can write the same key for both devices (the one place
-it is chosen is ``bot.analytics.ingest``'s visitor key) and every "businesses" figure
-follows without change, as they all count distinct keys.
+A business is recognised by its business key, the visitor key: a pseudonym of the
+widget id. A device that opens the plan's private link (from the chat, or a reminder
+email) continues the same conversation under the same widget id, so it is the same
+business in every figure (tests/web/widget/test_plan.py checks it adds none). A second
+device used without the link, or a cleared browser, still comes back as new.
 """
 
 from __future__ import annotations
@@ -29,8 +28,9 @@ DEFINITIONS: dict[str, Definition] = {
     "reach": Definition(
         "Businesses reached", "businesses",
         "Businesses with at least one conversation that started in the period, each counted once "
-        "however many conversations it had. A business is known by its business key (today one "
-        "browser), so a business on two devices counts twice until the plan's private link joins them."),
+        "however many conversations it had. A business is known by its business key: its browser, "
+        "and any device that opens its plan's private link (from the chat or a reminder email) "
+        "carries on as the same business. A second device used without the link counts again."),
     "new_visitors": Definition(
         "New businesses", "businesses",
         "Businesses reached in the period whose first conversation ever was in the period."),

@@ -136,6 +136,7 @@ def test_the_checklist_ticks_reloads_and_goes_to_another_device(widget_stack, br
         assert serious_violations(page) == []
 
         # Another device: the private link opens the plan and the chat carries on there.
+        businesses_before = _count(widget_stack, "select count(*) from visitors")
         other, phone = new_page(browser, width=390, height=844, is_mobile=True, has_touch=True,
                                 bypass_csp=True)
         try:
@@ -169,12 +170,22 @@ def test_the_checklist_ticks_reloads_and_goes_to_another_device(widget_stack, br
             phone.get_by_role("button", name=f'Mark "{title}" as not done').click()
             expect(phone.locator("main [role=alert]")).to_contain_text("Marked as not done")
             expect(phone.locator("li.step-done").filter(has_text=title)).to_have_count(0)
+            # The analytics record: the untick from the phone is this business's, and the phone
+            # added no business, so every "businesses" figure counts this one once.
+            assert wait_for_rows(widget_stack, "select status from commitments where visitor_key = ? "
+                                 "and status = 'open'", (key,)) == [("open",)]
+            assert _count(widget_stack, "select count(*) from visitors") == businesses_before
         finally:
             other.close()
         back = say(page, "what have I done so far?")
         expect(back).to_contain_text(f"{title}: not started")
     finally:
         context.close()
+
+
+def _count(stack: Any, sql: str) -> int:
+    rows = wait_for_rows(stack, sql, ())
+    return int(rows[0][0])
 
 
 def panel_share(page: Page) -> float:
