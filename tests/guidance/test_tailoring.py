@@ -41,6 +41,8 @@ profiles = st.builds(
     remote_access=_maybe((True, False)),
     social_media_sales=_maybe((True, False)),
     large_payments=_maybe((True, False)),
+    contractors=_maybe((True, False)),
+    shared_devices=_maybe((True, False)),
 )
 
 
