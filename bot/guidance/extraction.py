@@ -38,7 +38,7 @@ _NUMBER_WORDS = {
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
     "ninety": 90, "hundred": 100, "dozen": 12, "couple": 2, "few": 3,
 }
-_SOLO = re.compile(r"\b(just me|only me|myself|on my own|sole trader|self[- ]?employed|freelanc\w*|"
+_SOLO = re.compile(r"\b(just me|only me|myself|on my own|sole trader|self[- ]?employed|freelanc(?:e|er|ing)|"
                    r"one[- ]?(man|woman|person))\b")
 #: Saying so outright beats a count elsewhere ("just me, about 20 clients").
 _SURELY_SOLO = re.compile(r"\b(just me|only me|on my own|sole trader|one[- ]?(man|woman|person) band)\b")
@@ -224,6 +224,20 @@ TEXT_CUES: dict[str, list[tuple[str, Any]]] = {
         (r"website|web site|squarespace|\bwix\b|wordpress", "brochure"),
     ],
     "volunteers": [(r"volunteers?\b", True)],
+    # Outsiders who log in to the business's own accounts, not suppliers in general.
+    "contractors": [
+        (r"(?:freelancers?|contractors?|sub-?contractors?|agency (?:staff|workers))"
+         r"(?:\W+\w+){0,4}?\W+(?:get|have|has|need|with|use|using)\W+(?:\w+\W+){0,2}?"
+         r"(?:access|log-?ins?|logins?|passwords?|accounts?|systems?)|"
+         r"(?:give|gives|given|share) (?:our |the )?(?:freelancers?|contractors?)\W+(?:\w+\W+){0,3}?"
+         r"(?:access|logins?|passwords?)", True),
+    ],
+    "shared_devices": [
+        (r"(?:room|shared|communal|class(?:room)?|ward|team|front desk|reception) "
+         r"(?:tablets?|ipads?|laptops?|pcs?|computers?)|"
+         r"(?:tablets?|ipads?|laptops?|pcs?|computers?) (?:are |is )?shared|"
+         r"(?:tablets?|ipads?) in (?:each|every|the) (?:room|classroom|van|ward)", True),
+    ],
     "shared_logins": [
         (r"(?:same|one|shared?) (?:login|log-in|password|pin|account)|all (?:use|know) the "
          r"(?:one |same )?(?:login|password|pin)|share (?:a|one|the) (?:login|password|gmail|email)|"

@@ -34,7 +34,7 @@ BOOLEAN_ATTRIBUTES = (
     "card_payments", "personal_data", "remote_working", "byod",
     "bank_transfers", "social_media", "customer_wifi", "onsite_server", "old_machines",
     "volunteers", "shared_logins", "needs_cyber_essentials", "remote_access", "social_media_sales",
-    "large_payments",
+    "large_payments", "contractors", "shared_devices",
 )
 
 #: Allowed values of each attribute, as written in the knowledge base and slots.
@@ -61,6 +61,8 @@ ATTRIBUTE_VALUES: dict[str, tuple[Any, ...]] = {
     "remote_access": (True, False),
     "social_media_sales": (True, False),
     "large_payments": (True, False),
+    "contractors": (True, False),
+    "shared_devices": (True, False),
 }
 
 #: The attributes the analytics record keeps a column for (bot/analytics), in their order.
@@ -131,6 +133,12 @@ class BusinessProfile:
     social_media_sales: bool | None = None
     #: Single payments of thousands of pounds ("jobs of 20-30k", "six figure sums"): told.
     large_payments: bool | None = None
+    #: Freelancers, contractors or agency staff log in to the business's accounts ("freelancers
+    #: get access to those too"): each is a login that must go when the work ends. Told.
+    contractors: bool | None = None
+    #: Tablets, laptops or PCs used by several people ("the room tablets", "a shared iPad"):
+    #: nobody carries them, so they are left unlocked and go missing unnoticed. Told.
+    shared_devices: bool | None = None
     #: How many people, when the owner said ("3 of us"): words read better than a band.
     people: int | None = None
 

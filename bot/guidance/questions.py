@@ -26,7 +26,7 @@ MAX_QUESTIONS = 3
 MIN_VALUE = 0.6
 #: Facts owners tell unprompted; asking about them would be odd.
 TOLD_ONLY = frozenset({"shared_logins", "needs_cyber_essentials", "remote_access", "social_media_sales",
-                       "large_payments", "nation"})
+                       "large_payments", "nation", "contractors", "shared_devices"})
 
 #: One line on why each question is asked, for "what does that mean?" and "why?".
 EXPLANATIONS: dict[str, str] = {

@@ -221,6 +221,8 @@ def describe_profile(profile: BusinessProfile) -> str:
         "onsite_server": ("a server on site", "no server on site"),
         "old_machines": ("some old or unsupported computers", "up-to-date computers"),
         "volunteers": ("volunteers", "no volunteers"),
+        "contractors": ("freelancers or contractors use your accounts", "no outside logins"),
+        "shared_devices": ("shared devices", "a device for each person"),
     }
     for attribute, (yes, no) in more.items():
         if attribute in known:

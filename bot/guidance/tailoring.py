@@ -144,6 +144,33 @@ def rank_steps(steps: Iterable[Step], profile: BusinessProfile) -> list[PlanStep
             for _, step in scored]
 
 
+_Candidate = tuple[Step, float, dict[str, float], dict[str, float], tuple[int, int]]
+
+
+def _main_threat(gains: Mapping[str, float], residual: Mapping[str, float]) -> str | None:
+    return max(gains, key=lambda t: gains[t] * residual[t]) if gains else None
+
+
+def _told_for(pick: _Candidate, threat: str | None, candidates: Iterable[_Candidate],
+              taken: set[str], per_topic: Mapping[str, int]) -> _Candidate | None:
+    """The same idea told in the topic of the threat it was chosen against, if there is one.
+
+    A concept's steps say one idea in different topics (an offline backup in backups and
+    in ransomware). When the plan takes it against a threat that has a topic of its own,
+    the owner should read it there: a backup kept because of ransomware is told as the
+    ransomware step, which says what the copy is for.
+    """
+    step = pick[0]
+    if not step.concept or threat is None or threat not in TOPIC_IDS or step.topic == threat:
+        return None
+    for entry in candidates:
+        other = entry[0]
+        if (other.concept == step.concept and other.topic == threat and other.id not in taken
+                and per_topic.get(threat, 0) < MAX_PER_TOPIC_IN_PLAN):
+            return entry
+    return None
+
+
 def score_plan(
     topics: Mapping[str, Topic], profile: BusinessProfile, limit: int = MAX_PLAN_ITEMS,
     exclude: Iterable[str] = (),
@@ -161,7 +188,7 @@ def score_plan(
     used_concepts = {s.concept for s in every if s.id in skip and s.concept}
     # What each candidate could do, worked out once: its weight (chance it applies x fit
     # bonus / effort) and, per threat, share removed x exposure.
-    candidates: list[tuple[Step, float, dict[str, float], dict[str, float], tuple[int, int]]] = []
+    candidates: list[_Candidate] = []
     for step in every:
         if step.id in skip or assess(step, profile).fit is Fit.EXCLUDED:
             continue
@@ -191,8 +218,15 @@ def score_plan(
                 best, pick = (value, order), entry
         if best is None or pick is None:
             break
+        threat = _main_threat(pick[3], residual)
+        twin = _told_for(pick, threat, candidates, taken, per_topic)
+        if twin is not None:
+            # The idea was chosen at the value it had, in its own topic's slot; the twin
+            # says it in other words, and takes its own topic's slot as well.
+            per_topic[pick[0].topic] = per_topic.get(pick[0].topic, 0) + 1
+            pick = twin
+            threat = _main_threat(pick[3], residual) or threat
         step, weight, shares, gains, _ = pick
-        threat = max(gains, key=lambda t: gains[t] * residual[t]) if gains else None
         chosen.append(ScoredStep(step, best[0], threat))
         taken.add(step.id)
         if step.concept:

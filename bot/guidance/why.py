@@ -101,11 +101,13 @@ DRIVERS: dict[str, tuple[Phrase, ...]] = {
     ),
     "insider": (
         _when("shared_logins", True, "people share one login"),
+        _when("contractors", True, "freelancers come and go with access to your accounts"),
         _when("volunteers", True, "volunteers come and go"),
         _team_size,
     ),
     "device_loss": (
         _when("sector", "health_care", "your devices hold patient details"),
+        _when("shared_devices", True, "several people share your tablets and computers"),
         _when("remote_working", True, "laptops and phones leave the building"),
         _when("byod", True, "staff use their own phones for work"),
         _when("personal_data", True, "your devices hold people's details"),

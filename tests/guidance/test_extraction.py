@@ -106,6 +106,16 @@ def test_parse_headcount(text, people):
         ("the IT company looks after it remotely", {"remote_access": True, "remote_working": None}),
         ("the EPOS company connects to it remotely", {"remote_access": True, "remote_working": None}),
         ("two of the team work remotely", {"remote_working": True}),
+        ("9 of us plus a handful of freelancers, and freelancers get access to those too",
+         {"contractors": True, "size": "micro", "people": 9}),
+        ("our contractors have their own logins", {"contractors": True}),
+        ("no contractors use our systems", {"contractors": False}),
+        ("we use contractors for the roofing", {"contractors": None}),
+        ("freelancers get access to the ad accounts", {"contractors": True, "size": None}),
+        ("I'm a freelance designer", {"size": "sole_trader"}),
+        ("we use Famly on the room tablets for observations", {"shared_devices": True}),
+        ("a shared iPad at reception for signing in", {"shared_devices": True}),
+        ("everyone has their own laptop", {"shared_devices": None}),
     ],
 )
 def test_owners_words_become_profile_facts(nlp, text, expected):

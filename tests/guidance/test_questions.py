@@ -91,3 +91,17 @@ def test_every_question_that_can_be_asked_has_a_form_slot_and_a_prompt():
             continue
         assert attribute in required, attribute
         assert f"utter_ask_{attribute}" in domain["responses"], attribute
+
+
+def test_every_profile_fact_has_a_slot_and_the_told_ones_are_never_asked():
+    """actions/ sets a slot for every fact a message states, told or asked."""
+    import yaml
+
+    from bot.guidance.profile import ATTRIBUTE_VALUES
+    from bot.paths import PROJECT_ROOT
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert set(ATTRIBUTE_VALUES) <= set(domain["slots"])
+    assert set(ATTRIBUTE_VALUES) - {"size"} <= set(domain["entities"])
+    assert {"contractors", "shared_devices"} <= TOLD_ONLY
+    assert not (TOLD_ONLY - {"nation"}) & set(domain["forms"]["profile_form"]["required_slots"])

@@ -47,3 +47,12 @@ def test_the_catch_all_sector_counts_as_an_unknown_sector():
         other = risk.threat_levels(BusinessProfile(sector="other", **extra))
         unknown = risk.threat_levels(BusinessProfile(**extra))
         assert other == unknown
+
+
+def test_outsiders_with_logins_and_shared_devices_raise_their_threats():
+    """Freelancers who log in are leavers nobody removes; a shared tablet nobody carries."""
+    base = risk.threat_levels(BusinessProfile(size="micro"))
+    outsiders = risk.threat_levels(BusinessProfile(size="micro", contractors=True))
+    shared = risk.threat_levels(BusinessProfile(size="micro", shared_devices=True))
+    assert outsiders["insider"].likelihood > base["insider"].likelihood
+    assert shared["device_loss"].likelihood > base["device_loss"].likelihood

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.guidance import risk
 from bot.guidance.knowledge import load_knowledge_base
 from bot.guidance.profile import ATTRIBUTE_VALUES, CLOUD_SERVICES, BusinessProfile
 from bot.guidance.tailoring import MAX_PLAN_ITEMS, Fit, assess, build_plan, score_plan, topic_steps
@@ -35,6 +36,13 @@ profiles = st.builds(
     website=_maybe(ATTRIBUTE_VALUES["website"]),
     byod=_maybe((True, False)),
     nation=_maybe(ATTRIBUTE_VALUES["nation"]),
+    shared_logins=_maybe((True, False)),
+    needs_cyber_essentials=_maybe((True, False)),
+    remote_access=_maybe((True, False)),
+    social_media_sales=_maybe((True, False)),
+    large_payments=_maybe((True, False)),
+    contractors=_maybe((True, False)),
+    shared_devices=_maybe((True, False)),
 )
 
 
@@ -131,3 +139,34 @@ def test_why_line_names_the_business_fact():
     specific = [i for i in items if "cloud" in i.step.applies_when]
     assert specific
     assert "Microsoft 365" in specific[0].why or "online" in specific[0].why
+
+
+@settings(max_examples=300, deadline=None)
+@given(profiles)
+def test_one_topic_one_step_even_when_an_idea_is_told_in_another_topic(profile):
+    """A step told in the topic of the threat it was chosen against keeps one step a topic."""
+    topics = [item.step.topic for item in build_plan(KB.topics, profile)]
+    assert len(topics) == len(set(topics))
+
+
+def test_only_the_cyber_essentials_steps_keep_a_contract_that_asks_for_it():
+    """A customer asks for the certificate, which a fail point fixed on its own does not
+    give: counting the contract in the fail-point steps too let Cyber Essentials fill two
+    of a plan's six slots."""
+    keepers = {step.id for topic in KB.topics.values() for step in topic.steps
+               if "contract_loss" in risk.reductions(step)}
+    assert keepers and all(step_id.startswith("cyber_essentials_") for step_id in keepers)
+    asked = BusinessProfile(size="medium", needs_cyber_essentials=True,
+                            cloud=frozenset({"microsoft_365"}), onsite_server=True)
+    threats = [item.threat for item in score_plan(KB.topics, asked)]
+    assert threats.count("contract_loss") == 1
+
+
+def test_a_backup_kept_against_ransomware_is_told_as_the_ransomware_step():
+    firm = BusinessProfile(size="medium", sector="other", card_payments=False,
+                           cloud=frozenset({"microsoft_365"}), it_support="in_house",
+                           bank_transfers=True, onsite_server=True, needs_cyber_essentials=True)
+    plan = score_plan(KB.topics, firm)
+    backup = [item for item in plan if item.step.concept == "offline_backup"]
+    assert [(item.step.id, item.threat) for item in backup] == [("ransomware_offline_backup", "ransomware")]
+    assert not any(item.step.topic == "backups" for item in plan)
