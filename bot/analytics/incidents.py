@@ -37,6 +37,15 @@ def _ranked(counts: Counter[str], total: int, titles: dict[str, str], order: tup
              "share": _share(counts[key], total)} for key in keys if counts[key] or order]
 
 
+def conversations(conn: Connectable, filters: Filters) -> int:
+    """Conversations on the urgent path over ``filters``: ``summary``'s total, counted in SQL
+    (the previous period's figure needs nothing else)."""
+    i = INCIDENTS
+    return int(as_connection(conn).execute(
+        sa.select(sa.func.count(sa.distinct(i.c.conversation_key))).where(*in_range(i, "at", filters))
+    ).scalar() or 0)
+
+
 def summary(conn: Connectable, filters: Filters) -> dict[str, Any]:
     """The urgent path over ``filters``: totals and each breakdown, commonest first."""
     i = INCIDENTS

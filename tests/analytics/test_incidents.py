@@ -62,3 +62,29 @@ def test_incidents_are_counted_by_kind_route_and_human(
                for reply in replies)
     dump = repr([table_rows(analytics_url, table) for table in (*ANALYTICS_TABLES, "incident_replies")])
     assert "sam.jones" not in dump
+
+
+def test_the_sql_count_agrees_with_the_summary(
+    conversation: Callable[..., Conversation], tracker_url: str, analytics_url: str
+) -> None:
+    """The previous period's figure is counted in SQL; it must be the summary's total."""
+    from bot.analytics.incidents import conversations
+
+    for name, nation in (("count-one", "wales"), ("count-two", "wales"), ("count-three", "england")):
+        talk = conversation(name).session(nation=nation)
+        talk.user("we paid a fake invoice", "report_incident", 0.9)
+        talk.bot("Here is what to do now.", topic="incident_response", incident="payment_fraud",
+                 reporting=["report_fraud"])
+        talk.user("and our email was hacked", "report_incident", 0.9)
+        talk.bot("And for the email:", topic="incident_response", incident="account_hacked",
+                 reporting=["report_fraud"]).save()
+    ingest_once(tracker_url, analytics_url, secret=SECRET)
+    engine = create_engine(analytics_url)
+    try:
+        with engine.connect() as conn:
+            for filters in (Filters(DAY, DAY), Filters(DAY, DAY, nation="wales"),
+                            Filters(DAY, DAY, nation="scotland")):
+                assert conversations(conn, filters) == summary(conn, filters)["conversations"]
+            assert conversations(conn, Filters(DAY, DAY)) == 3
+    finally:
+        engine.dispose()

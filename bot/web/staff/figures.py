@@ -38,12 +38,12 @@ def add_routes(bp: Blueprint) -> None:
             headline = dashboard.headline(conn, f)
             compared = dashboard.compared(headline, dashboard.headline(conn, chosen.previous_filters()))
             urgent = incidents.summary(conn, f)
-            urgent_before = incidents.summary(conn, chosen.previous_filters())
+            urgent_before = incidents.conversations(conn, chosen.previous_filters())
             kept = follow_through.totals(conn, f)
             kept_rows = follow_through.trend(conn, f, chosen.interval, today(), chosen.current.full_end)
             return {"kept": kept, "kept_trend": kept_rows, "kept_figures": follow_through.SERIES,
                     "headline": headline, "compared": compared, "urgent": urgent,
-                    "urgent_change": change(urgent["conversations"], urgent_before["conversations"]),
+                    "urgent_change": change(urgent["conversations"], urgent_before),
                     "funnel": steps, "trend": rows,
                     "funnel_chart": charts.funnel_chart(steps), "trend_chart": charts.trend_chart(rows),
                     "series": charts.SERIES, "definitions": DEFINITIONS}
@@ -88,9 +88,9 @@ def add_routes(bp: Blueprint) -> None:
 
         def load(conn: Connection) -> dict[str, Any]:
             found = incidents.summary(conn, chosen.filters)
-            before = incidents.summary(conn, chosen.previous_filters())
+            before = incidents.conversations(conn, chosen.previous_filters())
             return {"urgent": found, "urgent_before": before,
-                    "urgent_change": change(found["conversations"], before["conversations"])}
+                    "urgent_change": change(found["conversations"], before)}
 
         data = await in_db(request.app, load)
         return render(request, "incidents.html", **page_context(request, who, chosen, page="incidents",
