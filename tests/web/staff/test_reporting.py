@@ -92,6 +92,20 @@ def test_the_report_downloads_as_a_pdf_with_the_pages_figures(page: Page, dashbo
     assert keys and not any(key in text for key in keys)
 
 
+def test_any_month_by_its_address(dashboard: Dashboard) -> None:
+    session = dashboard.sign_in(ANALYST)
+    earlier = month_before(month_before(today().replace(day=1)))
+    page = session.get(f"{dashboard.url}/staff/report?month={earlier:%Y-%m}", timeout=30)
+    assert f"<h1>Monthly report: {earlier:%B %Y}</h1>" in page.text
+    answer = session.get(f"{dashboard.url}/staff/report.pdf?month={earlier:%Y-%m}", timeout=60)
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/pdf"
+    wanted = f'attachment; filename="monthly-report-{earlier:%Y-%m}.pdf"'
+    assert answer.headers["Content-Disposition"] == wanted
+    assert answer.headers["Cache-Control"] == "no-store"
+    text = " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(answer.content)).pages)
+    assert text.startswith(f"Monthly report: {earlier:%B %Y}")
+
+
 def test_unfinished_week_is_labelled_not_drawn_as_a_fall(page: Page, dashboard: Dashboard) -> None:
     sign_in(page, dashboard, ANALYST)
     page.get_by_role("link", name="This month").click()
