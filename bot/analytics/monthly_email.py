@@ -122,7 +122,14 @@ class Outcome:
 
 def send(engine: Engine, config: Config, month: Period, *, refresh: bool = True,
          clock: Callable[[], datetime] = _now) -> Outcome:
-    """Email ``month``'s report unless the audit log says it went already."""
+    """Email ``month``'s report unless the audit log says it went already.
+
+    A month not yet over is not sent: its record would stop the whole month's report
+    going out on the next month's first working day.
+    """
+    if month.unfinished:
+        return Outcome(month, False, f"{month.start:%B %Y} is not over until {month.full_end:%d %B %Y}: "
+                                     "its report is emailed after that.")
     with engine.connect() as conn:
         if already_sent(conn, month):
             return Outcome(month, False, f"The report for {month.start:%B %Y} was emailed already.")

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from bot.analytics import monthly_email
+from bot.analytics import monthly, monthly_email
 from bot.cli import app
 from bot.storage.database import create_engine, upgrade
 from bot.storage.models import Conversation, StaffAudit, Turn
@@ -168,3 +168,21 @@ def test_the_command_emails_a_chosen_month_once_and_is_off_without_addresses(
     bad = CliRunner().invoke(app, command)
     assert bad.exit_code == 2 and "entry 2 is not an email address" in bad.output
     assert "not an address" not in bad.output
+
+
+def test_a_month_not_yet_over_is_not_emailed_so_the_whole_month_still_goes(
+        database: str, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    monkeypatch.setenv("SMTP_URL", smtp_server.url)
+    monkeypatch.setenv("REPORT_EMAIL_TO", "programme@example.org")
+    config = monthly_email.configured()
+    assert config is not None
+    engine = create_engine(database)
+    before = len(smtp_server.inbox.messages)
+    try:
+        running = monthly_email.send(engine, config, monthly.month_period("2026-02", date(2026, 2, 10)))
+        assert not running.sent and "February 2026 is not over until 28 February 2026" in running.reason
+        march = monthly_email.send_due(engine, config, clock=lambda: datetime(2026, 3, 2, 7))
+        assert march.sent and march.month.start == date(2026, 2, 1)
+    finally:
+        engine.dispose()
+    assert len(smtp_server.inbox.messages) == before + 1
