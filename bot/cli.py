@@ -242,6 +242,7 @@ def send_reminders(
 app.command("report")(commands.report)
 app.command("export")(commands.export)
 app.command("demo-data")(commands.demo_data)
+app.command("monthly-report")(commands.monthly_report)
 app.add_typer(staff_commands.app, name="staff")
 app.command("run-scaled")(run_scaled)
 app.command("nginx-config")(nginx_config)

@@ -115,6 +115,11 @@ def plan_email_from() -> str:
     return text("PLAN_EMAIL_FROM", "Cyber security assistant <no-reply@localhost>")
 
 
+def report_email_to() -> tuple[str, ...]:
+    """Staff addresses (comma-separated) that get the monthly report by email; none turns it off."""
+    return tuple(part.strip() for part in text("REPORT_EMAIL_TO").split(",") if part.strip())
+
+
 def reminder_days() -> tuple[int, ...]:
     """Days after the plan was emailed that the (at most two) reminders go out."""
     raw = text("REMINDER_DAYS", "14,45")

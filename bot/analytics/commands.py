@@ -1,10 +1,11 @@
-"""``bot report``, ``bot export`` and ``bot demo-data``: plain functions with Typer parameters.
+"""``bot report``, ``export``, ``demo-data`` and ``monthly-report``: plain functions with Typer parameters.
 
 They are registered on the ``bot`` app in bot/cli.py, e.g.
-``app.command("report")(report)``, ``app.command("export")(export)`` and
-``app.command("demo-data")(demo_data)``. Bad input (a date that is not YYYY-MM-DD, an
-unknown size, a range that ends before it starts) is a usage error naming the option
-and, for segments, listing the allowed values.
+``app.command("report")(report)``, ``app.command("export")(export)``,
+``app.command("demo-data")(demo_data)``, ``app.command("monthly-report")(monthly_report)``.
+Bad input (a date that is not YYYY-MM-DD, an unknown size, a range that ends before it
+starts, a month that is not YYYY-MM) is a usage error naming the option and, for
+segments, listing the allowed values.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from bot.storage.models import IngestState
 
 #: Default length of a report's range when --from is not given.
 DEFAULT_WEEKS = 12
-
 
 
 def _segment_help(dimension: str) -> str:
@@ -186,3 +186,53 @@ def demo_data(
     typer.echo(f"Wrote {summary.turns} turns, {summary.conversations} conversations, {summary.visitors} "
                f"visitors, {summary.plan_items} plan items, {summary.commitments} commitments and "
                f"{summary.feedback} feedback rows, {summary.start} to {summary.end}, to {describe(url)}.")
+
+
+def monthly_report(
+    month: Optional[str] = typer.Option(None, "--month", help="YYYY-MM (default: last month, UTC)."),
+    pdf: Optional[str] = typer.Option(None, "--pdf", help="Write the report as a PDF to this file."),
+    email: bool = typer.Option(False, "--email", help=(
+        "Email the report to REPORT_EMAIL_TO through SMTP_URL, once per month. Without --month: "
+        "last month's, from the first working day (Monday to Friday) of this month; never a month "
+        "not yet over.")),
+    database_url: Optional[str] = DATABASE,
+    refresh: bool = typer.Option(True, "--refresh/--no-refresh",
+                                 help="Bring the rollups up to date first (needs write access)."),
+) -> None:
+    """The month's report (as on the dashboard's Monthly report) as a PDF, by email, or both."""
+    from bot.analytics import monthly, monthly_email, monthly_pdf
+    from bot.analytics.rollups.refresh import refresh_rollups
+
+    try:
+        period = monthly.month_period(month, datetime.now(timezone.utc).date())
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--month") from error
+    if pdf is None and not email:
+        raise typer.BadParameter("say what to make: --pdf FILE, --email or both", param_hint="--pdf/--email")
+    config = None
+    if email:
+        try:
+            config = monthly_email.configured()
+        except ValueError as error:
+            typer.echo(f"Monthly report email: {error}", err=True)
+            raise typer.Exit(code=2) from error
+        if config is None:
+            typer.echo("The monthly report email is off: set REPORT_EMAIL_TO and SMTP_URL to send it.")
+    engine = _existing_engine(database_url)
+    try:
+        if pdf is not None:
+            if refresh:
+                with engine.begin() as connection:
+                    refresh_rollups(connection)
+            with engine.connect() as connection:
+                found = monthly.report(connection, period, Filters(period.start, period.end))
+            Path(pdf).write_bytes(monthly_pdf.render(found))
+            typer.echo(f"Monthly report for {period.start:%B %Y} written to {pdf}.")
+        if config is not None:
+            # Refreshed once: for the PDF, or (only when it is due) just before sending.
+            again = refresh and pdf is None
+            outcome = (monthly_email.send(engine, config, period, refresh=again) if month is not None
+                       else monthly_email.send_due(engine, config, refresh=again))
+            typer.echo(outcome.reason)
+    finally:
+        engine.dispose()

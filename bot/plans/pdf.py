@@ -2,6 +2,8 @@
 
 fpdf2's built-in Helvetica covers Latin-1 only, so typographic quotes and dashes are
 written as their plain forms; the knowledge base is English text, so nothing else is lost.
+``Writer`` and ``latin1`` are shared with the staff's monthly report
+(bot/analytics/monthly_pdf.py), so the project's PDFs look alike and use one library.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ _PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '
 LINE = 6.0
 
 
-def _latin1(text: str) -> str:
+def latin1(text: str) -> str:
+    """``text`` as the built-in fonts can draw it (plain quotes and dashes, ``?`` for the rest)."""
     return text.translate(_PLAIN).encode("latin-1", "replace").decode("latin-1")
 
 
-class _Writer:
+class Writer:
+    """An A4 page with the project's margins and fonts, written top to bottom."""
+
     def __init__(self, title: str) -> None:
         self.pdf = FPDF(format="A4")
-        self.pdf.set_title(_latin1(title))
+        self.pdf.set_title(latin1(title))
         self.pdf.set_author("SME cyber guidance assistant")
         self.pdf.set_auto_page_break(auto=True, margin=15)
         self.pdf.set_margins(18, 18, 18)
@@ -31,14 +36,14 @@ class _Writer:
 
     def text(self, text: str, *, size: int = 11, bold: bool = False, gap: float = 1.5) -> None:
         self.pdf.set_font("Helvetica", "B" if bold else "", size)
-        self.pdf.multi_cell(0, LINE if size <= 12 else LINE + 2, _latin1(text),
+        self.pdf.multi_cell(0, LINE if size <= 12 else LINE + 2, latin1(text),
                             new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(gap)
 
     def link(self, url: str) -> None:
         self.pdf.set_font("Helvetica", "U", 10)
         self.pdf.set_text_color(29, 112, 184)
-        self.pdf.multi_cell(0, LINE, _latin1(url), link=url, new_x="LMARGIN", new_y="NEXT")
+        self.pdf.multi_cell(0, LINE, latin1(url), link=url, new_x="LMARGIN", new_y="NEXT")
         self.pdf.set_text_color(11, 12, 12)
 
     def output(self) -> bytes:
@@ -47,7 +52,7 @@ class _Writer:
 
 def render(document: PlanDocument) -> bytes:
     """The whole plan as PDF bytes."""
-    out = _Writer(document.title)
+    out = Writer(document.title)
     out.text(document.title, size=18, bold=True, gap=2)
     out.text(document.profile)
     out.text(f"You have done {document.done} of {len(document.steps)} steps.")

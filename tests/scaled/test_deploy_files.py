@@ -82,6 +82,7 @@ def test_units_run_the_commands_the_makefile_runs(unit):
         "sme-ingest.service": "bot ingest --follow",
         "sme-purge.service": "bot purge",
         "sme-reminders.service": "bot reminders",
+        "sme-monthly-report.service": "bot monthly-report --email",
     }[unit]
     assert expected in command
     if unit == "sme-rasa.service":
@@ -104,7 +105,8 @@ def test_background_work_yields_the_cpu_to_the_servers(unit):
     parser = configparser.ConfigParser(strict=False, interpolation=None)
     parser.read(UNITS / unit)
     niceness = int(parser["Service"].get("Nice", "0"))
-    if unit in ("sme-ingest.service", "sme-purge.service", "sme-reminders.service"):
+    if unit in ("sme-ingest.service", "sme-purge.service", "sme-reminders.service",
+                "sme-monthly-report.service"):
         assert niceness >= 10
     else:
         assert niceness == 0

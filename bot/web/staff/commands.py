@@ -164,28 +164,19 @@ def monthly_report(
     database_url: Optional[str] = DATABASE,
 ) -> None:
     """The month's report as one self-contained HTML page, the same as the dashboard's Monthly report."""
-    from datetime import date
     from pathlib import Path
 
     from bot.analytics import monthly
     from bot.analytics.definitions import DEFINITIONS
     from bot.analytics.filters import DIMENSIONS, Filters
-    from bot.analytics.report_periods import Period, preset, unit_end
     from bot.analytics.rollups.refresh import refresh_rollups
     from bot.web.staff.query import Chosen
     from bot.web.staff.rendering import HERE, templates
 
-    today = _now().date()
-    if month is None:
-        period = preset("last_month", today)
-    else:
-        try:
-            first = date.fromisoformat(month.strip() + "-01")
-        except ValueError as error:
-            raise typer.BadParameter(f"{month!r} is not a month; use YYYY-MM, e.g. 2026-11",
-                                     param_hint="--month") from error
-        last = unit_end(first, "month")
-        period = Period("custom", first, max(first, min(last, today)), last, "month")
+    try:
+        period = monthly.month_period(month, _now().date())
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--month") from error
 
     def work(connection: Connection) -> dict[str, object]:
         refresh_rollups(connection)

@@ -2,25 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from sanic import Blueprint
+from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Connection
 
-from bot.analytics import answers, checks, dashboard, follow_through, incidents, monthly, population
+from bot.analytics import (
+    answers,
+    checks,
+    dashboard,
+    follow_through,
+    incidents,
+    monthly,
+    monthly_pdf,
+    population,
+)
 from bot.analytics.definitions import DEFINITIONS
 from bot.analytics.filters import DIMENSIONS
-from bot.analytics.report_periods import change, preset
+from bot.analytics.report_periods import Period, change, preset
 from bot.web.staff import audit, charts, sessions
 from bot.web.staff.auth import signed_in
-from bot.web.staff.query import page_number
-from bot.web.staff.rendering import choose, in_db, now, page_context, paginate, render
+from bot.web.staff.query import Chosen, page_number
+from bot.web.staff.rendering import STAFF_HEADERS, choose, in_db, now, page_context, paginate, render
 from bot.web.staff.tables import today, unanswered_report
 
 PER_PAGE = 50
 GROUPS_PER_PAGE = 25
+
+
+def _report_month(request: Request, chosen: Chosen) -> Period:
+    """``?month=YYYY-MM``, else the chosen period when it is a month, else last month."""
+    raw = str(request.args.get("month", "")).strip()
+    if raw:
+        try:
+            return monthly.month_period(raw, today())
+        except ValueError:
+            pass  # a bad month shows last month, as a bad period shows the default
+    return chosen.current if chosen.current.unit == "month" else preset("last_month", today())
 
 
 def add_routes(bp: Blueprint) -> None:
@@ -74,12 +95,24 @@ def add_routes(bp: Blueprint) -> None:
     @bp.get("/report")
     @signed_in()
     async def monthly_report(request: Request, who: sessions.SignedIn) -> HTTPResponse:
-        """The month's report on one printable page (print it, or save it as PDF from the browser)."""
+        """The month's report on one printable page, with a button that downloads it as a PDF."""
         chosen = await choose(request)
-        month = chosen.current if chosen.current.unit == "month" else preset("last_month", today())
+        month = _report_month(request, chosen)
         found = await in_db(request.app, lambda conn: monthly.report(conn, month, chosen.filters))
         return render(request, "report.html", **page_context(request, who, chosen, page="report",
                                                               report=found, definitions=DEFINITIONS))
+
+    @bp.get("/report.pdf")
+    @signed_in()
+    async def monthly_report_pdf(request: Request, who: sessions.SignedIn) -> HTTPResponse:
+        """The same report as a PDF (bot/analytics/monthly_pdf.py): the figures of the page."""
+        chosen = await choose(request)
+        month = _report_month(request, chosen)
+        found = await in_db(request.app, lambda conn: monthly.report(conn, month, chosen.filters))
+        body = await asyncio.to_thread(monthly_pdf.render, found)
+        return response.raw(body, content_type="application/pdf", headers={
+            **STAFF_HEADERS, "Content-Disposition":
+                f'attachment; filename="monthly-report-{month.start:%Y-%m}.pdf"'})
 
     @bp.get("/incidents")
     @signed_in()

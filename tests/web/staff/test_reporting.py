@@ -6,12 +6,14 @@ read from the page and checked against the database with plain SQL, worked out h
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
+from pypdf import PdfReader
 
 from bot.analytics.population import POPULATION_FILE, load
 from tests.browser import screenshot
@@ -66,6 +68,42 @@ def test_the_monthly_report_is_one_click_from_the_overview(page: Page, dashboard
                                                                       year["reach"]]
     assert page.locator("#report-unanswered li").count() > 0
     screenshot(page, "staff-monthly-report")
+
+
+def test_the_report_downloads_as_a_pdf_with_the_pages_figures(page: Page, dashboard: Dashboard) -> None:
+    sign_in(page, dashboard, ANALYST)
+    page.locator("#monthly-report").click()
+    page.wait_for_load_state()
+    cells = page.locator('#report-headline tr[data-figure="reach"] td').all_inner_texts()
+    groups = page.locator("#report-unanswered li").all_inner_texts()
+    last_month = month_before(today().replace(day=1))
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download the report as a PDF").click()
+    download = info.value
+    assert download.suggested_filename == f"monthly-report-{last_month:%Y-%m}.pdf"
+    pages = PdfReader(io.BytesIO(download.path().read_bytes())).pages
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in pages)
+    assert text.startswith(f"Monthly report: {last_month:%B %Y}")
+    assert f"Businesses reached {' '.join(cell.strip() for cell in cells)}" in text
+    assert groups and f"1. {' '.join(groups[0].split())}" in text
+    # Figures only: no visitor or conversation key from the database is in the file.
+    keys = [str(key) for (key,) in dashboard.sql(
+        "SELECT visitor_key FROM conversations UNION SELECT conversation_key FROM conversations")]
+    assert keys and not any(key in text for key in keys)
+
+
+def test_any_month_by_its_address(dashboard: Dashboard) -> None:
+    session = dashboard.sign_in(ANALYST)
+    earlier = month_before(month_before(today().replace(day=1)))
+    page = session.get(f"{dashboard.url}/staff/report?month={earlier:%Y-%m}", timeout=30)
+    assert f"<h1>Monthly report: {earlier:%B %Y}</h1>" in page.text
+    answer = session.get(f"{dashboard.url}/staff/report.pdf?month={earlier:%Y-%m}", timeout=60)
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/pdf"
+    wanted = f'attachment; filename="monthly-report-{earlier:%Y-%m}.pdf"'
+    assert answer.headers["Content-Disposition"] == wanted
+    assert answer.headers["Cache-Control"] == "no-store"
+    text = " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(answer.content)).pages)
+    assert text.startswith(f"Monthly report: {earlier:%B %Y}")
 
 
 def test_unfinished_week_is_labelled_not_drawn_as_a_fall(page: Page, dashboard: Dashboard) -> None:
@@ -195,7 +233,7 @@ def test_every_staff_page_passes_axe(browser: Browser, dashboard: Dashboard) -> 
     try:
         sign_in(page, dashboard, ADMIN)
         for path in (*PAGES, "/staff/login"):
-            if "/export/" in path:
+            if "/export/" in path or path.endswith(".pdf"):
                 continue
             if path == "/staff/login":
                 context.clear_cookies()
