@@ -15,6 +15,17 @@ out of scope...) and the answer selector's ranking of specific answers
    a message that asks how to prevent something.
 4. Without a confident answer: the topic's summary when the intent names a topic, a refusal
    when the message is out of scope, otherwise a clarifying question.
+5. The two opinions on "out of scope" are weighed against each other, because the intent
+   classifier alone calls too many long, worried posts out of scope and too many business
+   questions a topic:
+   - when the intent says out of scope but the answer model ranks its refusal class below
+     its top five answers (``REFUSAL_UNRANKED_AFTER``: five answers all fit better), the
+     message is about the business's security after all: the top answer is given when it
+     clears ``ANSWER_MIN``, as for any question, so that a post about the business's devices,
+     accounts, money or data online is not refused on the classifier's word alone;
+   - when the answer model ranks its refusal class first and the intent's topic is not
+     confident (below ``REFUSAL_FIRST_TOPIC_MAX``), the message is refused as if the
+     intent had said out of scope (a report of an incident never is).
 """
 
 from __future__ import annotations
@@ -37,6 +48,12 @@ QUESTION_FOR_INCIDENT_MIN = 0.0
 SEGMENT_MIN = -0.35
 #: An intent confidence at which the classifier's topic is trusted when no answer is.
 TOPIC_MIN = 0.3
+#: Rule 5: below this intent confidence, a topic gives way to the answer model's refusal
+#: class when that class ranks first.
+REFUSAL_FIRST_TOPIC_MAX = 0.8
+#: Rule 5: an out-of-scope intent is doubted when this many answers all rank above the
+#: refusal class (the selector ranks five: ``top`` in bot/nlp/answer_selector.py).
+REFUSAL_UNRANKED_AFTER = 5
 OUT_OF_SCOPE_LABEL = "__out_of_scope__"
 
 #: The parse-result keys the answer selector writes (bot/nlp/answer_selector.py).
@@ -99,8 +116,12 @@ def decide(*, intent: str, confidence: float, text: str, parsed: Mapping[str, An
     """Choose the reply to a question-like message (the rules in the module docstring)."""
     parsed = parsed or {}
     ranking = _ranked(parsed.get(RANKING) or [])
-    refused = intent == "out_of_scope"
     top_is_refusal = bool(ranking) and ranking[0][0] == OUT_OF_SCOPE_LABEL
+    refusal_unranked = len(ranking) >= REFUSAL_UNRANKED_AFTER and all(
+        label != OUT_OF_SCOPE_LABEL for label, _ in ranking[:REFUSAL_UNRANKED_AFTER])
+    # Rule 5: each opinion on "out of scope" is checked against the other.
+    refused = (intent == "out_of_scope" and not refusal_unranked) or (
+        top_is_refusal and intent != "report_incident" and confidence < REFUSAL_FIRST_TOPIC_MAX)
     candidates = tuple(str(r.get("name", "")).removeprefix("ask_") for r in intent_ranking
                        if str(r.get("name", "")).removeprefix("ask_") in topics)
 
@@ -123,7 +144,9 @@ def decide(*, intent: str, confidence: float, text: str, parsed: Mapping[str, An
             return Decision("incident")
         return Decision("answers", (best,), topic=answers[best].topic)
 
-    # Rule 4.
+    # Rule 4 (and rule 5: a refusal the answer model ranks first outweighs a doubtful topic).
+    if refused:
+        return Decision("refuse")
     topic = intent.removeprefix("ask_")
     if topic in topics and confidence >= TOPIC_MIN:
         return Decision("topic", topic=topic)
@@ -132,7 +155,7 @@ def decide(*, intent: str, confidence: float, text: str, parsed: Mapping[str, An
             return Decision("incident")
         if candidates:
             return Decision("topic", topic=candidates[0])
-    if refused:
+    if intent == "out_of_scope":
         return Decision("refuse")
     return Decision("clarify", candidates=candidates)
 
