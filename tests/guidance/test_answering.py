@@ -58,8 +58,9 @@ def test_the_refusal_class_on_top_with_an_out_of_scope_intent_refuses():
 
 
 def test_an_out_of_scope_intent_the_answer_model_does_not_share_is_answered():
-    """Rule 5: a worried post the classifier calls out of scope, while the answer model does
-    rank its refusal class among its top five, gets the answer like any question."""
+    """Rule 5: a worried post the classifier calls out of scope, while the answer model ranks
+    its refusal class below its top five or far below the top answer, gets the answer like
+    any question."""
     text = ("We've just opened a second cafe and the broadband engineer left the router with the "
             "password printed on the back. Half the customers can read it. Should I change it?")
     unshared = _ranking(("network_change_router_admin_password", -0.45),
@@ -67,9 +68,13 @@ def test_an_out_of_scope_intent_the_answer_model_does_not_share_is_answered():
                         ("passwords_three_random_words", -0.8), ("devices_tills_card_readers", -0.9))
     decision = _decide("out_of_scope", unshared, text=text, confidence=0.9)
     assert decision.kind == "answers" and decision.answers == ("network_change_router_admin_password",)
-    # The refusal class among the ranking: the classifier's refusal stands.
+    # The refusal class among the five, close to the top answer: the classifier's refusal stands.
     shared = unshared[:4] + _ranking((OUT_OF_SCOPE_LABEL, -0.85))
     assert _decide("out_of_scope", shared, text=text, confidence=0.9).kind == "refuse"
+    # Among the five but far below the top answer: answered.
+    far = _ranking(("network_change_router_admin_password", -0.2)) + shared[1:]
+    assert _decide("out_of_scope", far, text=text, confidence=0.9).answers == (
+        "network_change_router_admin_password",)
     # Not ranked, but no answer fits well enough either: still refused, never a weak answer.
     weak = _ranking(*((str(r["id"]), ANSWER_MIN - 0.1) for r in unshared))
     assert _decide("out_of_scope", weak, text="what's a fair price for a flat white", confidence=0.9
