@@ -57,6 +57,42 @@ def test_the_refusal_class_on_top_with_an_out_of_scope_intent_refuses():
     assert _decide("out_of_scope", ranking).kind == "refuse"
 
 
+def test_an_out_of_scope_intent_the_answer_model_does_not_share_is_answered():
+    """Rule 5: a worried post the classifier calls out of scope, while the answer model ranks
+    its refusal class below its top five or far below the top answer, gets the answer like
+    any question."""
+    text = ("We've just opened a second cafe and the broadband engineer left the router with the "
+            "password printed on the back. Half the customers can read it. Should I change it?")
+    unshared = _ranking(("network_change_router_admin_password", -0.45),
+                        ("network_guest_wifi_for_customers", -0.6), ("network_wifi_password_and_wpa", -0.7),
+                        ("passwords_three_random_words", -0.8), ("devices_tills_card_readers", -0.9))
+    decision = _decide("out_of_scope", unshared, text=text, confidence=0.9)
+    assert decision.kind == "answers" and decision.answers == ("network_change_router_admin_password",)
+    # The refusal class among the five, close to the top answer: the classifier's refusal stands.
+    shared = unshared[:4] + _ranking((OUT_OF_SCOPE_LABEL, -0.85))
+    assert _decide("out_of_scope", shared, text=text, confidence=0.9).kind == "refuse"
+    # Among the five but far below the top answer: answered.
+    far = _ranking(("network_change_router_admin_password", -0.2)) + shared[1:]
+    assert _decide("out_of_scope", far, text=text, confidence=0.9).answers == (
+        "network_change_router_admin_password",)
+    # Not ranked, but no answer fits well enough either: still refused, never a weak answer.
+    weak = _ranking(*((str(r["id"]), ANSWER_MIN - 0.1) for r in unshared))
+    assert _decide("out_of_scope", weak, text="what's a fair price for a flat white", confidence=0.9
+                   ).kind == "refuse"
+
+
+def test_the_refusal_class_first_outweighs_a_doubtful_topic():
+    """Rule 5: the answer model ranks refusal first and the topic is a guess: refused."""
+    text = "how do I work out holiday pay for a cleaner on a zero hours contract?"
+    ranking = _ranking((OUT_OF_SCOPE_LABEL, -0.3), ("staff_training_what_to_cover", -0.85),
+                       ("passwords_staff_forget", -0.9))
+    assert _decide("ask_staff_training", ranking, text=text, confidence=0.55).kind == "refuse"
+    # A confident topic is kept, and so is the incident path.
+    assert _decide("ask_staff_training", ranking, text=text, confidence=0.9).kind == "topic"
+    assert _decide("report_incident", ranking, text="our email has been hacked",
+                   confidence=0.55).kind == "incident"
+
+
 def test_two_questions_of_different_topics_get_two_answers():
     questions = [{"text": "should we get cyber insurance",
                   "ranking": _ranking(("cyber_insurance_cost", 0.2))},
