@@ -43,6 +43,7 @@ _SYNONYMS = (
     (r"\bgoogle(?:\s+workspace)?\b|\bgmail\b|\bg\s?suite\b", " google "),
     (r"\brouter\b|\bbroadband\s+box\b|\bhub\b", " router "),
     (r"\btrain(?:ing|ed)?\b|\bcourse\b", " training "),
+    (r"\bleav(?:ers?|es|ing)\b|\bleft\s+(?:the\s+)?(?:business|company|firm)\b", " leaver "),
 )
 
 #: Words that say nothing about which step: progress verbs, pronouns and the like.

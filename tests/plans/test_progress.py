@@ -43,6 +43,8 @@ DONE = [
     ("our website uses https now", "website_https"),
     ("the laptops are encrypted", "devices_encrypt"),
     ("removed the leavers' access", "access_control_leavers"),
+    ("I'll do the leavers one", "access_control_leavers"),
+    ("we've sorted access for people who left the business", "access_control_leavers"),
     ("we never store card numbers any more", "card_payments_never_store"),
     ("2fa is on for facebook and instagram", "social_media_two_step"),
     ("we keep an offline backup for ransomware now", "ransomware_offline_backup"),
