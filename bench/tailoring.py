@@ -163,7 +163,8 @@ def section(figures: dict[str, Any], outcomes: list[Outcome], command: str) -> s
         f"Measured {today} with `{command}` over the {figures['scenarios']} business descriptions "
         "in `tests/data/tailoring_scenarios.yml`. Each description is read as the assistant reads "
         "it (spaCy EntityRuler, then `bot/guidance/extraction.py`), every further question is "
-        "answered \"not sure\", and the plan (6 steps) is built by `bot/guidance/tailoring.py`. "
+        "answered \"not sure\", and the plan (6 steps, 8 for a medium business) is built by "
+        "`bot/guidance/tailoring.py`. "
         "The figures are counts, not timings, so they do not depend on the machine.",
         "",
         "| figure | target | measured | |",

@@ -22,7 +22,7 @@ from bot.guidance.replies import (
     commit_button,
     plan_reply,
 )
-from bot.guidance.tailoring import MAX_PLAN_ITEMS, PlanStep, build_plan, rank_steps
+from bot.guidance.tailoring import PlanStep, build_plan, plan_length, rank_steps
 
 #: The guidance step that fixes each finding (finding ids from bot/checks).
 FINDING_STEPS: dict[str, str] = {
@@ -90,7 +90,7 @@ def plan_with_findings(kb: KnowledgeBase, profile: BusinessProfile, done: Sequen
             if step.id in links:
                 steps[step.id] = step
     ranked = rank_steps(steps.values(), profile)
-    room = max(0, MAX_PLAN_ITEMS - len(links))
+    room = max(0, plan_length(profile) - len(links))
     others = [item for item in ranked if item.step.id not in links][:room]
     keep = {item.step.id for item in others} | set(links)
     return [(item, links.get(item.step.id, [])) for item in ranked if item.step.id in keep]

@@ -202,8 +202,10 @@ TEXT_CUES: dict[str, list[tuple[str, Any]]] = {
          r"patients|clients)|guests get the wi-?fi|customers use (?:our|the) wi-?fi", True),
     ],
     "onsite_server": [
-        (r"(?:a|our|the|own) (?:file |windows |old |little )?server\b(?! ?(?:staff|waiting))|"
-         r"servers at|\bnas\b|synology|server in the", True),
+        # A server rented from a hosting firm ("a server on DigitalOcean") is not on site.
+        (r"(?:a|our|the|own) (?:file |windows |old |little )?server\b(?! ?(?:staff|waiting))"
+         r"(?![^.]{0,40}(?:digitalocean|\baws\b|amazon|azure|linode|hetzner|\bovh\b|\bvps\b|"
+         r"in the cloud|hosting))|servers at|\bnas\b|synology|server in the", True),
     ],
     "old_machines": [
         (r"windows (?:7|8|xp|vista|10|server 20(?:0\d|1[0-6]))|\bxp\b|out of support|"
@@ -441,5 +443,8 @@ def extract_facts(message: str, entities: Iterable[Mapping[str, Any]]) -> dict[s
                 merged.discard("none")
             facts["cloud"] = frozenset(merged)
         elif attribute in ("nation", "size", "people", "sector") or attribute not in facts:
+            facts[attribute] = value
+        elif attribute == "website" and value == "online_shop":
+            # "Our site is WordPress + WooCommerce": the entity saw a site, the words a shop.
             facts[attribute] = value
     return facts

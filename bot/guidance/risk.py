@@ -118,9 +118,9 @@ LIKELIHOOD_FACTORS: dict[tuple[str, Any], dict[str, float]] = {
     ("website_platform", "self_run"): {"website_hack": 1.5},
     ("social_media", True): {"social_hijack": 1.0},
     ("social_media", False): {"social_hijack": 0.0},
-    ("customer_wifi", True): {"intrusion": 2.0},
-    ("onsite_server", True): {"ransomware": 2.0, "data_loss": 1.5, "intrusion": 1.5},
-    ("old_machines", True): {"malware": 3.0, "ransomware": 3.0, "intrusion": 2.0},
+    ("customer_wifi", True): {"intrusion": 2.0, "card_fraud": 1.3},
+    ("onsite_server", True): {"ransomware": 2.0, "data_loss": 2.0, "intrusion": 1.5},
+    ("old_machines", True): {"malware": 3.0, "ransomware": 3.0, "intrusion": 2.0, "data_loss": 1.5},
     ("old_machines", False): {"malware": 0.8, "ransomware": 0.8},
     ("volunteers", True): {"insider": 4.0, "device_loss": 1.3, "phishing": 1.1},
     ("remote_working", True): {"device_loss": 2.5, "intrusion": 1.2},
@@ -132,7 +132,7 @@ LIKELIHOOD_FACTORS: dict[tuple[str, Any], dict[str, float]] = {
     ("it_support", "outsourced"): {"supplier": 2.0},
     ("size", "sole_trader"): {"insider": 0.0},
     ("size", "small"): {"insider": 1.5},
-    ("size", "medium"): {"insider": 2.0, "contract_loss": 1.5},
+    ("size", "medium"): {"insider": 2.0, "contract_loss": 1.5, "device_loss": 2.5},
     ("personal_data", False): {"legal": 0.2},
     ("remote_access", True): {"ransomware": 2.0, "intrusion": 2.0},
     ("social_media_sales", True): {"social_hijack": 1.5},
@@ -144,7 +144,7 @@ LIKELIHOOD_FACTORS: dict[tuple[str, Any], dict[str, float]] = {
     ("sector", "manufacturing"): {"ransomware": 2.0},
     ("sector", "health_care"): {"ransomware": 1.5, "legal": 2.0},
     ("sector", "education"): {"legal": 1.5},
-    ("sector", "professional_services"): {"payment_fraud": 1.3, "phishing": 1.1},
+    ("sector", "professional_services"): {"payment_fraud": 1.3, "phishing": 1.3},
     ("sector", "construction_trades"): {"payment_fraud": 1.3},
     ("sector", "hospitality"): {"card_fraud": 1.5, "social_hijack": 1.5},
     ("sector", "retail"): {"card_fraud": 1.3, "social_hijack": 1.5},
@@ -156,7 +156,7 @@ IMPACT_FACTORS: dict[tuple[str, Any], dict[str, float]] = {
     ("personal_data", True): {"phishing": 1.5, "device_loss": 1.5, "ransomware": 1.3,
                               "intrusion": 1.5, "legal": 1.5},
     ("sector", "health_care"): {"device_loss": 2.0, "legal": 2.0, "intrusion": 1.5},
-    ("sector", "education"): {"device_loss": 1.5, "legal": 1.5},
+    ("sector", "education"): {"device_loss": 1.5, "legal": 1.5, "social_hijack": 2.0},
     ("sector", "charity"): {"legal": 1.5},
     ("sector", "professional_services"): {"payment_fraud": 2.0, "impersonation": 3.0, "legal": 1.5},
     ("sector", "construction_trades"): {"payment_fraud": 1.5},
@@ -297,6 +297,9 @@ REDUCTION_FACTORS: dict[tuple[str, str, Any], float] = {
     # CSBS 2025: incident plans are held by 53% of medium firms; a plan matters more as
     # more people need to know what to do.
     ("incident_response", "size", "medium"): 1.5,
+    # Home and travelling working in a firm of 50 or more means dozens of laptops and
+    # logins away from the office: each remote-working step protects all of them.
+    ("remote_working", "size", "medium"): 1.5,
 }
 
 

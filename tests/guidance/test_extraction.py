@@ -94,6 +94,8 @@ def test_parse_headcount(text, people):
         ("customers pay by bank transfer", {"bank_transfers": True}),
         ("free wifi for customers", {"customer_wifi": True}),
         ("Sage runs on a server in the office", {"onsite_server": True}),
+        ("WordPress on a server my husband set up on DigitalOcean", {"onsite_server": None}),
+        ("we sell online, our site is WordPress + WooCommerce", {"website": "online_shop"}),
         ("the PCs are all windows 10", {"old_machines": True}),
         ("our shop is on Shopify", {"website": "online_shop", "website_platform": "hosted"}),
         ("a wordpress site my cousin built", {"website": "brochure", "website_platform": "self_run"}),

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from bot.guidance import risk
 from bot.guidance.knowledge import load_knowledge_base
 from bot.guidance.profile import ATTRIBUTE_VALUES, CLOUD_SERVICES, BusinessProfile
-from bot.guidance.tailoring import MAX_PLAN_ITEMS, Fit, assess, build_plan, score_plan, topic_steps
+from bot.guidance.tailoring import Fit, assess, build_plan, plan_length, score_plan, topic_steps
 
 KB = load_knowledge_base()
 
@@ -71,7 +71,7 @@ def test_plan_never_offers_an_step_whose_condition_fails(profile):
 def test_plan_is_short_unique_and_explained(profile):
     plan = build_plan(KB.topics, profile)
     ids = [item.step.id for item in plan]
-    assert 0 < len(plan) <= MAX_PLAN_ITEMS
+    assert 0 < len(plan) <= plan_length(profile) <= 8
     assert len(ids) == len(set(ids))
     assert all(item.why.strip() for item in plan)
 
@@ -170,3 +170,11 @@ def test_a_backup_kept_against_ransomware_is_told_as_the_ransomware_step():
     backup = [item for item in plan if item.step.concept == "offline_backup"]
     assert [(item.step.id, item.threat) for item in backup] == [("ransomware_offline_backup", "ransomware")]
     assert not any(item.step.topic == "backups" for item in plan)
+
+
+@settings(max_examples=200, deadline=None)
+@given(profiles)
+def test_a_medium_business_gets_eight_steps_and_any_other_six(profile):
+    """Fifty people or more are breached twice as often and share the work among more hands."""
+    assert plan_length(profile) == (8 if profile.size == "medium" else 6)
+    assert len(build_plan(KB.topics, profile)) <= plan_length(profile)
