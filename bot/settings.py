@@ -120,6 +120,19 @@ def report_email_to() -> tuple[str, ...]:
     return tuple(part.strip() for part in text("REPORT_EMAIL_TO").split(",") if part.strip())
 
 
+#: Values of ``REPORT_BANK_HOLIDAYS``: the nations' ids, as elsewhere in the project.
+REPORT_BANK_HOLIDAYS_NATIONS = ("england", "wales", "scotland", "northern_ireland")
+
+
+def report_bank_holidays() -> str:
+    """Whose bank holidays the monthly report email skips: a nation's id, ``england`` by default."""
+    raw = text("REPORT_BANK_HOLIDAYS", "england")
+    if raw not in REPORT_BANK_HOLIDAYS_NATIONS:
+        allowed = ", ".join(REPORT_BANK_HOLIDAYS_NATIONS)
+        raise ValueError(f"REPORT_BANK_HOLIDAYS must be one of {allowed}, got {raw!r}")
+    return raw
+
+
 def reminder_days() -> tuple[int, ...]:
     """Days after the plan was emailed that the (at most two) reminders go out."""
     raw = text("REMINDER_DAYS", "14,45")

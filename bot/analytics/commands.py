@@ -193,8 +193,8 @@ def monthly_report(
     pdf: Optional[str] = typer.Option(None, "--pdf", help="Write the report as a PDF to this file."),
     email: bool = typer.Option(False, "--email", help=(
         "Email the report to REPORT_EMAIL_TO through SMTP_URL, once per month. Without --month: "
-        "last month's, from the first working day (Monday to Friday) of this month; never a month "
-        "not yet over.")),
+        "last month's, from the first working day of this month (Monday to Friday, skipping the "
+        "bank holidays of REPORT_BANK_HOLIDAYS, default england); never a month not yet over.")),
     database_url: Optional[str] = DATABASE,
     refresh: bool = typer.Option(True, "--refresh/--no-refresh",
                                  help="Bring the rollups up to date first (needs write access)."),

@@ -4,8 +4,9 @@
 first working day of a month, or the first run after it, it sends last month's report (the
 PDF attached, the headline figures in the text) to the addresses in ``REPORT_EMAIL_TO``,
 through ``SMTP_URL`` as plan emails are (bot/plans/reminders.py's ``Mailer``). A working day
-is Monday to Friday: the project keeps no list of bank holidays, so a month that starts
-with one (1 January, say) is sent on the holiday itself.
+is a Monday to Friday that is not a bank holiday in the nation ``REPORT_BANK_HOLIDAYS`` names
+(England by default; bot/analytics/bank_holidays.py), so a report due on 1 January, say,
+goes on the next working day instead of the holiday.
 
 Each sending is written to the staff audit log (``staff_audit``, action ``report_emailed``,
 detail the month), which admins see on the Audit page; a month found there is not sent
@@ -26,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot import settings
-from bot.analytics import monthly, monthly_pdf
+from bot.analytics import bank_holidays, monthly, monthly_pdf
 from bot.analytics.filters import Filters
 from bot.analytics.report_periods import Period
 from bot.analytics.rollups.refresh import refresh_rollups
@@ -44,10 +45,10 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def first_working_day(year: int, month: int) -> date:
-    """The first Monday to Friday of the month (bank holidays are not known, so not skipped)."""
+def first_working_day(year: int, month: int, nation: str = "england") -> date:
+    """The month's first Monday to Friday that is not one of ``nation``'s bank holidays."""
     day = date(year, month, 1)
-    while day.weekday() >= 5:
+    while day.weekday() >= 5 or bank_holidays.is_bank_holiday(day, nation):
         day += timedelta(days=1)
     return day
 
@@ -57,13 +58,15 @@ class Config:
     mailer: Mailer
     recipients: tuple[str, ...]
     web_url: str
+    #: Whose bank holidays are not working days (``REPORT_BANK_HOLIDAYS``).
+    nation: str = "england"
 
 
 def configured() -> Config | None:
     """The email settings, or ``None`` when it is off (no ``REPORT_EMAIL_TO`` or no ``SMTP_URL``).
 
     An entry of ``REPORT_EMAIL_TO`` that is not an email address is an error (by its
-    position, so the log never holds an address).
+    position, so the log never holds an address), as is an unknown ``REPORT_BANK_HOLIDAYS``.
     """
     recipients, url = settings.report_email_to(), settings.smtp_url()
     if not recipients or not url:
@@ -71,7 +74,8 @@ def configured() -> Config | None:
     for position, address in enumerate(recipients, start=1):
         if not EMAIL.match(address):
             raise ValueError(f"REPORT_EMAIL_TO: entry {position} is not an email address")
-    return Config(Mailer.from_url(url, settings.plan_email_from()), recipients, settings.web_public_url())
+    return Config(Mailer.from_url(url, settings.plan_email_from()), recipients, settings.web_public_url(),
+                  settings.report_bank_holidays())
 
 
 def month_key(month: Period) -> str:
@@ -153,7 +157,7 @@ def send_due(engine: Engine, config: Config, *, refresh: bool = True,
     """Last month's report, if today is on or after this month's first working day and it has not gone."""
     today = clock().date()
     month = monthly.month_period(None, today)
-    starts = first_working_day(today.year, today.month)
+    starts = first_working_day(today.year, today.month, config.nation)
     if today < starts:
         return Outcome(month, False, f"The report for {month.start:%B %Y} is due on {starts:%A %d %B %Y}.")
     return send(engine, config, month, refresh=refresh, clock=clock)

@@ -97,11 +97,13 @@ def test_a_month_that_is_not_yyyy_mm_is_refused(database: str, tmp_path: Path) -
 
 @pytest.mark.parametrize(("year", "month", "first"), [
     (2026, 2, date(2026, 2, 2)),  # 1 February 2026 is a Sunday
-    (2026, 8, date(2026, 8, 3)),  # 1 August 2026 is a Saturday
+    (2026, 8, date(2026, 8, 3)),  # 1 August 2026 is a Saturday (England's summer holiday is the 31st)
     (2026, 4, date(2026, 4, 1)),  # a Wednesday
     (2026, 6, date(2026, 6, 1)),  # a Monday
 ])
-def test_the_first_working_day_is_the_first_monday_to_friday(year: int, month: int, first: date) -> None:
+def test_without_a_bank_holiday_the_first_working_day_is_the_first_monday_to_friday(
+        year: int, month: int, first: date) -> None:
+    """England by default; months that a bank holiday moves are in test_bank_holidays.py."""
     assert monthly_email.first_working_day(year, month) == first
 
 
