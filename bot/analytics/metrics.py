@@ -255,16 +255,20 @@ def _redacted(text: str) -> str:
     return redact(text).text
 
 
-def unanswered_in_range(filters: Filters) -> list[Any]:
-    """Unanswered messages of the filters' days and segment whose text is still kept."""
+def unanswered_rows_in_range(filters: Filters) -> list[Any]:
+    """``rollup_unanswered`` rows of the filters' days and segment (no join to ``turns``)."""
     u = UNANSWERED
-    conditions = [u.c.at >= day_start(filters.start), u.c.at < day_start(filters.end + timedelta(days=1)),
-                  TURNS.c.text.isnot(None)]
+    conditions = [u.c.at >= day_start(filters.start), u.c.at < day_start(filters.end + timedelta(days=1))]
     for dimension in DIMENSIONS:
         value = filters.segment(dimension)
         if value is not None:
             conditions.append(u.c[dimension] == value)
     return conditions
+
+
+def unanswered_in_range(filters: Filters) -> list[Any]:
+    """Unanswered messages of the filters' days and segment whose text is still kept."""
+    return [*unanswered_rows_in_range(filters), TURNS.c.text.isnot(None)]
 
 
 def unanswered_examples(conn: Connectable, filters: Filters, limit: int = EXAMPLES) -> list[Row]:

@@ -1,7 +1,8 @@
 """What the assistant could not answer in a period: groups by size, noise set aside.
 
 Reads every fallback and out-of-scope message of the period that still has its text
-(``rollup_unanswered`` joined to ``turns``), counted per distinct text in the database,
+(``rollup_unanswered``, by its text digest, then ``turns`` for one text per group), counted
+per distinct text in the database,
 so the groups cover the whole period rather than its newest messages. Noise ("?",
 "asdf", single characters, keyboard mash) is counted apart: it is not a gap in the
 assistant's knowledge. The rest is grouped by similarity (bot/analytics/similar.py),
@@ -35,6 +36,8 @@ DISTINCT_LIMIT = 3000
 NOISE_EXAMPLES = 10
 UNANSWERED: sa.Table = RollupUnanswered.__table__
 TURNS: sa.Table = Turn.__table__
+#: Ids per ``IN`` list when reading the groups' texts (well under SQLite's variable limit).
+_CHUNK = 500
 
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _VOWELS = set("aeiouy")
@@ -74,17 +77,30 @@ def _redacted(text: str) -> str:
 
 
 def _distinct_texts(conn: Connectable, filters: Filters) -> list[dict[str, Any]]:
-    """One row per distinct text and kind in the range: its count, newest and oldest time."""
+    """One row per distinct text and kind in the range: its count, newest and oldest time.
+
+    Counted on ``rollup_unanswered``'s covering index by text digest, then one ``turns``
+    row read per distinct text (its newest), whose text is shown: a million-turn period
+    reads a few thousand wide rows, not every unanswered one.
+    """
     u = UNANSWERED
-    conditions = metrics.unanswered_in_range(filters)
-    statement = (
-        sa.select(TURNS.c.text, u.c.fallback, sa.func.count().label("n"), sa.func.max(u.c.at).label("newest"),
-                  sa.func.min(u.c.at).label("oldest"))
-        .select_from(u.join(TURNS, TURNS.c.id == u.c.turn_id))
-        .where(*conditions).group_by(TURNS.c.text, u.c.fallback))
-    return [{"text": row.text, "kind": "fallback" if row.fallback else "out_of_scope", "n": int(row.n),
-             "newest": row.newest, "oldest": row.oldest}
-            for row in as_connection(conn).execute(statement)]
+    conditions = [*metrics.unanswered_rows_in_range(filters), u.c.text_hash.isnot(None)]
+    counted = (
+        sa.select(u.c.text_hash, u.c.fallback, sa.func.count().label("n"),
+                  sa.func.max(u.c.at).label("newest"), sa.func.min(u.c.at).label("oldest"),
+                  sa.func.max(u.c.turn_id).label("turn_id"))
+        .where(*conditions).group_by(u.c.text_hash, u.c.fallback))
+    groups = list(as_connection(conn).execute(counted))
+    texts: dict[int, str] = {}
+    ids = [row.turn_id for row in groups]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        for turn_id, text in as_connection(conn).execute(
+                sa.select(TURNS.c.id, TURNS.c.text).where(TURNS.c.id.in_(chunk), TURNS.c.text.isnot(None))):
+            texts[turn_id] = text
+    return [{"text": texts[row.turn_id], "kind": "fallback" if row.fallback else "out_of_scope",
+             "n": int(row.n), "newest": row.newest, "oldest": row.oldest}
+            for row in groups if row.turn_id in texts]
 
 
 def _key(text: str) -> str:

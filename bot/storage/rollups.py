@@ -34,9 +34,10 @@ Alembic's autogenerate should ignore tables named ``rollup_*``.
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import declarative_base
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ else:
     RollupBase = declarative_base()
 
 #: Bump when a measure's definition or these tables change: the next refresh rebuilds.
-ROLLUP_VERSION = 2
+ROLLUP_VERSION = 3
 #: Value of a dimension a cell does not keep (its mask bit is 0).
 ALL = "*"
 #: Value of a dimension the profile does not know (NULL in the analytics tables).
@@ -60,6 +61,13 @@ UNKNOWN = "unknown"
 DIMENSION_BITS = {"size": 1, "sector": 2, "nation": 4}
 FULL_MASK = 7
 KEY_LENGTH = 200
+
+
+def text_hash(text: str | None) -> int | None:
+    """A 63-bit digest of a message's exact text (fits a signed BIGINT); None for no text."""
+    if text is None:
+        return None
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") >> 1
 
 
 class RollupCell(RollupBase):
@@ -115,11 +123,16 @@ class RollupUnanswered(RollupBase):
     """A fallback or out-of-scope turn, so the newest examples need no scan of ``turns``.
 
     No text is copied: the examples query joins ``turns`` by id for it, so retention's
-    blanking of ``turns.text`` applies to the examples at once.
+    blanking of ``turns.text`` applies to the examples at once. ``text_hash`` (a 63-bit
+    digest of the text) lets a period's messages be counted per distinct text from this
+    table alone, without reading a million wide ``turns`` rows; retention clears it
+    with the text (bot/analytics/rollups/refresh.py's ``forget_question_texts``).
     """
 
     __tablename__ = "rollup_unanswered"
-    __table_args__ = (Index("ix_rollup_unanswered_at", "at", "size", "sector", "nation"),)
+    # Covering: the grouping query reads the index alone (SQLite keeps turn_id, the rowid, in it).
+    __table_args__ = (Index("ix_rollup_unanswered_at", "at", "size", "sector", "nation", "text_hash",
+                            "fallback"),)
 
     turn_id = Column(Integer, primary_key=True, autoincrement=False)
     at = Column(DateTime, nullable=False)
@@ -128,6 +141,7 @@ class RollupUnanswered(RollupBase):
     nation = Column(String(24), nullable=False)
     fallback = Column(Boolean, nullable=False)
     out_of_scope = Column(Boolean, nullable=False)
+    text_hash = Column(BigInteger, nullable=True)
 
 
 class RollupState(RollupBase):

@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection
 from bot.analytics.filters import SEGMENT_VALUES
 from bot.guidance.knowledge import TOPIC_IDS
 from bot.storage.models import Commitment, Conversation, Feedback, StoredPlanStep, Turn
-from bot.storage.rollups import KEY_LENGTH, UNKNOWN
+from bot.storage.rollups import KEY_LENGTH, UNKNOWN, text_hash
 
 # Measures (rollup_cells.measure) and what their key holds.
 CONVERSATIONS = "conv"
@@ -212,7 +212,8 @@ def _turn_measures(conn: Connection, lo: datetime, hi: datetime, measured: DayMe
             measured.unanswered.append({"turn_id": row.id, "at": at, "size": segment[0],
                                      "sector": segment[1], "nation": segment[2],
                                      "fallback": bool(row.fallback),
-                                     "out_of_scope": bool(row.out_of_scope)})
+                                     "out_of_scope": bool(row.out_of_scope),
+                                     "text_hash": text_hash(row.text)})
         topics = split_list(row.topics)
         if topics:
             measured.add(TOPIC_TURNS, at, segment)

@@ -129,15 +129,17 @@ def _large_cache(conn: Connection) -> Iterator[None]:
 def forget_question_texts(target: Connectable, before: datetime) -> None:
     """Drop counted question texts from before ``before``: retention must call this.
 
-    Top questions are counted under their (redacted) text. When retention blanks
-    ``turns.text`` it must also remove those texts from the rollups, or they would
-    outlive the retention period there. Every other count stays. The week and block
+    Top questions are counted under their (redacted) text, and unanswered messages under
+    a digest of it. When retention blanks ``turns.text`` it must also remove those from
+    the rollups, or they would outlive the retention period there. Every other count stays. The week and block
     that straddle the cut-off are re-summed from the days still kept.
     """
     conn = as_connection(target)
     ensure_rollup_tables(conn)
     last_day = before.date() if before == day_start(before.date()) else before.date() + timedelta(days=1)
     conn.execute(sa.delete(QUESTIONS).where(QUESTIONS.c.period < last_day))
+    conn.execute(sa.update(UNANSWERED).where(UNANSWERED.c.at < before, UNANSWERED.c.text_hash.isnot(None))
+                 .values(text_hash=None))
     edge = last_day - timedelta(days=1)
     resum(conn, "w", monday(edge))
     resum(conn, "b", block_start(edge))

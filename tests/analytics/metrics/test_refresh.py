@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.analytics import metrics as m
+from bot.analytics import unanswered
 from bot.analytics.filters import Filters
 from bot.analytics.rollups.refresh import forget_question_texts, refresh_rollups
 from bot.storage.models import Commitment, Conversation, StoredPlanStep, Turn
-from bot.storage.rollups import RollupCell, RollupQuestion
+from bot.storage.rollups import RollupCell, RollupQuestion, RollupUnanswered
 from tests.analytics.metrics import dataset as ds
 
 WIDE = Filters(date(2025, 3, 3), date(2025, 3, 23))
@@ -108,3 +109,24 @@ def test_forgetting_question_texts(engine: Engine) -> None:
                                   .where(q.c.period < date(2025, 3, 10), q.c.grain == "d")).scalar() == 0
         cells = RollupCell.__table__
         assert connection.execute(sa.select(sa.func.count()).select_from(cells)).scalar() > 0
+
+
+def test_forgetting_texts_takes_unanswered_messages_out_of_the_groups(engine: Engine) -> None:
+    """The unanswered groups count by a digest of the text; retention must clear it too."""
+    everything = Filters(ds.START, ds.END)
+    with engine.begin() as connection:
+        ds.load(connection)
+        refresh_rollups(connection)
+    with engine.connect() as connection:
+        before = {row["text"] for row in unanswered._distinct_texts(connection, everything)}
+    assert {"the box is blinking", "how do I register for VAT", "tell me a joke"} <= before
+    with engine.begin() as connection:
+        forget_question_texts(connection, datetime(2025, 3, 10))
+    with engine.connect() as connection:
+        after = {row["text"] for row in unanswered._distinct_texts(connection, everything)}
+        u = RollupUnanswered.__table__
+        kept_before_cut = connection.execute(sa.select(sa.func.count()).select_from(u).where(
+            u.c.at < datetime(2025, 3, 10), u.c.text_hash.isnot(None))).scalar()
+    assert kept_before_cut == 0
+    assert "the box is blinking" not in after and "how do I register for VAT" not in after
+    assert "tell me a joke" in after  # 10 March, after the cut-off
