@@ -54,7 +54,6 @@ def add_routes(bp: Blueprint) -> None:
         f = chosen.filters
 
         def load(conn: Connection) -> dict[str, Any]:
-            steps = dashboard.funnel(conn, f)
             rows = dashboard.trend(conn, f, chosen.interval, today(), chosen.current.full_end)
             headline = dashboard.headline(conn, f)
             compared = dashboard.compared(headline, dashboard.headline(conn, chosen.previous_filters()))
@@ -65,12 +64,16 @@ def add_routes(bp: Blueprint) -> None:
             return {"kept": kept, "kept_trend": kept_rows, "kept_figures": follow_through.SERIES,
                     "headline": headline, "compared": compared, "urgent": urgent,
                     "urgent_change": change(urgent["conversations"], urgent_before),
-                    "funnel": steps, "trend": rows,
-                    "funnel_chart": charts.funnel_chart(steps), "trend_chart": charts.trend_chart(rows),
+                    "trend": rows, "trend_chart": charts.trend_chart(rows),
                     "series": charts.SERIES, "definitions": DEFINITIONS}
 
-        data = await in_db(request.app, load)
-        return render(request, "overview.html", **page_context(request, who, chosen, page="overview", **data))
+        # The funnel (distinct visitors over the whole range) is the slowest query: it runs
+        # on a second connection beside the rest, so the page waits for the longer of the two.
+        steps, data = await asyncio.gather(in_db(request.app, lambda conn: dashboard.funnel(conn, f)),
+                                           in_db(request.app, load))
+        return render(request, "overview.html", **page_context(
+            request, who, chosen, page="overview", funnel=steps, funnel_chart=charts.funnel_chart(steps),
+            **data))
 
     @bp.get("/segments")
     @signed_in()
