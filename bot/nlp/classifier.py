@@ -9,8 +9,10 @@ model and the predicted probabilities are unchanged.
 
 Rasa builds each message's feature row by converting the dense sentence vector to a
 sparse matrix and stacking the two with SciPy. For the usual one-message prediction the
-row is put together from its arrays instead: 1.16 instead of 1.46 ms per message
-(in-process profile of the benchmark's messages), most of it Rasa combining the counts.
+row is put together from its arrays instead, from the sentence-level features alone (Rasa
+also stacks every token-level matrix, which the classifier never reads): 1.16 instead of
+1.46 ms per message with the first, about 0.3 ms with the second (in-process profiles of
+the benchmark's messages).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from scipy.sparse import csr_matrix
 
@@ -50,14 +53,31 @@ class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
     def _create_X(self, messages: list[Message]) -> csr_matrix:
         if len(messages) != 1:
             return super()._create_X(messages)
-        sparse = messages[0].get_sparse_features(attribute=TEXT)[1]
-        dense = messages[0].get_dense_features(attribute=TEXT)[1]
-        if sparse is None or dense is None:
+        sparse = _sentence_features(messages[0], sparse=True)
+        dense = _sentence_features(messages[0], sparse=False)
+        if not sparse or not dense:
             return super()._create_X(messages)
-        counts = sparse.features.tocsr()
-        vector = np.asarray(dense.features, dtype=np.float64).ravel()
-        width = counts.shape[1]
-        data = np.concatenate([counts.data, vector])
-        indices = np.concatenate([counts.indices, np.arange(width, width + vector.size)])
-        return csr_matrix((data, indices, np.array([0, data.size])),
-                          shape=(1, width + vector.size))
+        data, indices, width = [], [], 0
+        for feature in sparse:  # in the order Rasa stacks them
+            counts = feature.features.tocsr()
+            data.append(counts.data)
+            indices.append(counts.indices + width)
+            width += counts.shape[1]
+        for feature in dense:
+            vector = np.asarray(feature.features, dtype=np.float64).ravel()
+            data.append(vector)
+            indices.append(np.arange(width, width + vector.size))
+            width += vector.size
+        row = np.concatenate(data)
+        return csr_matrix((row, np.concatenate(indices), np.array([0, row.size])), shape=(1, width))
+
+
+def _sentence_features(message: Message, sparse: bool) -> list[Features]:
+    """The message text's sentence-level features, in Rasa's order, without combining them.
+
+    ``Message.get_sparse_features`` also stacks every token-level matrix, which this
+    classifier never reads; picking the sentence rows alone saves most of its cost.
+    """
+    return [feature for feature in message.features
+            if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE
+            and feature.is_sparse() == sparse]

@@ -106,3 +106,24 @@ def test_one_message_row_matches_rasas_with_a_dense_vector():
     mine, rasas = ours._create_X([message]), theirs._create_X([message])
     assert mine.shape == rasas.shape == (1, 7)
     assert np.array_equal(mine.toarray(), rasas.toarray())
+
+
+def test_one_message_row_matches_rasas_with_several_featurizers_and_token_rows():
+    """Two count featurizers, two vectors and token-level rows: the same row as Rasa's."""
+    import numpy as np
+    from rasa.shared.nlu.training_data.features import Features
+    from scipy.sparse import coo_matrix
+
+    message = Message.build(text="back up the till")
+    message.add_features(Features(coo_matrix(np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])), "sequence",
+                                  "text", "words"))
+    message.add_features(Features(coo_matrix(np.array([[1.0, 1.0, 1.0]])), "sentence", "text", "words"))
+    message.add_features(Features(coo_matrix(np.array([[0.0, 3.0, 0.0, 0.0, 2.0]])), "sentence",
+                                  "text", "chars"))
+    message.add_features(Features(np.array([[0.25, -0.5]], dtype=np.float32), "sentence", "text", "v1"))
+    message.add_features(Features(np.array([[1.5]], dtype=np.float32), "sentence", "text", "v2"))
+    ours = FastLogisticRegressionClassifier.__new__(FastLogisticRegressionClassifier)
+    theirs = LogisticRegressionClassifier.__new__(LogisticRegressionClassifier)
+    mine, rasas = ours._create_X([message]), theirs._create_X([message])
+    assert mine.shape == rasas.shape == (1, 11)
+    assert np.array_equal(mine.toarray(), rasas.toarray())
