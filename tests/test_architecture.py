@@ -30,6 +30,7 @@ RASA_ADAPTERS = {
     "bot/locking/rasa_store.py": "the shared lock store (endpoints.yml)",
     "bot/storage/rasa_tracker_store.py": "the tracker store subclass (endpoints.yml)",
     "bot/nlp/classifier.py": "the intent classifier component (config.yml)",
+    "bot/nlp/count_vectors.py": "the sentence-only count featurizer component (config.yml)",
     "bot/nlp/featurizer.py": "the sentence-embedding featurizer component (config.yml)",
     "bot/nlp/answer_selector.py": "the answer selector component (config.yml)",
 }
