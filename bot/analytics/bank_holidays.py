@@ -20,8 +20,9 @@ from functools import lru_cache
 
 from dateutil.easter import easter
 
-#: The nations, by the ids the rest of the project uses (bot/guidance/profile.py's NATIONS).
-NATIONS = ("england", "wales", "scotland", "northern_ireland")
+from bot.guidance.profile import NATIONS
+
+__all__ = ["NATIONS", "BankHoliday", "bank_holidays", "is_bank_holiday"]
 SUBSTITUTE = " (substitute day)"
 
 

@@ -133,7 +133,7 @@ def test_an_unknown_setting_is_refused_naming_the_allowed_values(
     monkeypatch.setenv("REPORT_BANK_HOLIDAYS", value)
     with pytest.raises(ValueError) as error:
         settings.report_bank_holidays()
-    assert str(error.value) == ("REPORT_BANK_HOLIDAYS must be one of england, wales, scotland, "
+    assert str(error.value) == ("REPORT_BANK_HOLIDAYS must be one of england, scotland, wales, "
                                 f"northern_ireland, got {value!r}")
 
 
@@ -158,4 +158,4 @@ def test_the_command_refuses_an_unknown_nation(monkeypatch: pytest.MonkeyPatch) 
     result = CliRunner().invoke(app, ["monthly-report", "--month", "2026-01", "--email",
                                       "--database-url", "sqlite://"])
     assert result.exit_code == 2
-    assert "REPORT_BANK_HOLIDAYS must be one of england, wales, scotland, northern_ireland" in result.output
+    assert "REPORT_BANK_HOLIDAYS must be one of england, scotland, wales, northern_ireland" in result.output

@@ -131,8 +131,8 @@ def forget_question_texts(target: Connectable, before: datetime) -> None:
 
     Top questions are counted under their (redacted) text, and unanswered messages under
     a digest of it. When retention blanks ``turns.text`` it must also remove those from
-    the rollups, or they would outlive the retention period there. Every other count stays. The week and block
-    that straddle the cut-off are re-summed from the days still kept.
+    the rollups, or they would outlive the retention period there. Every other count
+    stays. The week and block that straddle the cut-off are re-summed from the days kept.
     """
     conn = as_connection(target)
     ensure_rollup_tables(conn)
