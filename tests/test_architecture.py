@@ -31,6 +31,8 @@ RASA_ADAPTERS = {
     "bot/storage/rasa_tracker_store.py": "the tracker store subclass (endpoints.yml)",
     "bot/nlp/classifier.py": "the intent classifier component (config.yml)",
     "bot/nlp/count_vectors.py": "the sentence-only count featurizer component (config.yml)",
+    "bot/nlp/crf_extractor.py": "the CRF entity extractor component (config.yml)",
+    "bot/nlp/spacy_entities.py": "the spaCy entity extractor component (config.yml)",
     "bot/nlp/featurizer.py": "the sentence-embedding featurizer component (config.yml)",
     "bot/nlp/answer_selector.py": "the answer selector component (config.yml)",
 }

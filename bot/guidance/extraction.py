@@ -28,8 +28,11 @@ from bot.paths import DATA_DIR
 
 VOCABULARY_FILE = DATA_DIR / "patterns" / "profile_vocabulary.yml"
 
-# Which extractor to believe when two disagree: a button payload has no extractor.
-_EXTRACTOR_RANK = {None: 0, "SpacyEntityExtractor": 1, "CRFEntityExtractor": 2, "DIETClassifier": 2}
+# Which extractor to believe when two disagree: a button payload has no extractor. The
+# project's faster subclasses (bot/nlp/spacy_entities.py, bot/nlp/crf_extractor.py) rank
+# as the Rasa components they replace.
+_EXTRACTOR_RANK = {None: 0, "SpacyEntityExtractor": 1, "SharedDocSpacyEntityExtractor": 1,
+                   "CRFEntityExtractor": 2, "FastCRFEntityExtractor": 2, "DIETClassifier": 2}
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,

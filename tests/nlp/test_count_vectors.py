@@ -20,7 +20,8 @@ UNSEEN = ["can i back up the till", "a scam email about my files", "ZZZ nothing 
 
 
 @pytest.mark.parametrize("settings", [{}, {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 5},
-                                      {"ngram_range": [1, 2]}])
+                                      {"ngram_range": [1, 2]}, {"use_shared_vocab": False,
+                                                                "analyzer": "char", "max_ngram": 3}])
 def test_sentence_counts_match_rasas_and_no_token_rows_are_made(tmp_path, settings):
     storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(GraphSchema({}), "test")
@@ -43,3 +44,5 @@ def test_sentence_counts_match_rasas_and_no_token_rows_are_made(tmp_path, settin
         their_sentence = theirs.get_sparse_features("text")[1]
         assert my_sequence is None
         assert np.array_equal(my_sentence.features.toarray(), their_sentence.features.toarray())
+        assert my_sentence.features.dtype == their_sentence.features.dtype
+        assert my_sentence.features.shape == their_sentence.features.shape
