@@ -27,6 +27,12 @@ out of scope...) and the answer selector's ranking of specific answers
    - when the answer model ranks its refusal class first and the intent's topic is not
      confident (below ``REFUSAL_FIRST_TOPIC_MAX``), the message is refused as if the
      intent had said out of scope (a report of an incident never is).
+6. A weak answer (below ``UNSUPPORTED_ANSWER_MAX``) whose topic the intent classifier does
+   not rank among its top ``SUPPORT_INTENTS`` is unsupported: the two models agree on
+   nothing but a guess. It does not outweigh an out-of-scope opinion, whether out of scope
+   is the intent or its runner-up, so "how often should we do fire drills" is refused
+   rather than answered with the incident-exercise answer. A report of an incident among
+   the top two intents counts as support, so a worried post is never refused this way.
 """
 
 from __future__ import annotations
@@ -61,6 +67,11 @@ REFUSAL_FIRST_TOPIC_MAX = 0.8
 #: of the out-of-scope side.
 REFUSAL_UNRANKED_AFTER = 5
 REFUSAL_GAP = 0.6
+#: Rule 6: an answer whose topic the intent classifier does not rank in its top two is
+#: unsupported; an unsupported answer below this score does not outweigh an out-of-scope
+#: opinion (chosen on the development splits, tests/data/answers_dev.yml and scope_dev.yml).
+UNSUPPORTED_ANSWER_MAX = -0.6
+SUPPORT_INTENTS = 3
 OUT_OF_SCOPE_LABEL = "__out_of_scope__"
 
 #: The parse-result keys the answer selector writes (bot/nlp/answer_selector.py).
@@ -125,6 +136,27 @@ def _refusal_doubted(ranking: Sequence[tuple[str, float]]) -> bool:
     return ranking[0][0] != OUT_OF_SCOPE_LABEL and ranking[0][1] - refusal[0] >= REFUSAL_GAP
 
 
+def _supported(label: str, answers: Mapping[str, Answer],
+               intent_ranking: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the intent classifier's top few include the answer's topic, or a report of an
+    incident (rule 6)."""
+    top = [str(r.get("name", "")).removeprefix("ask_") for r in intent_ranking[:SUPPORT_INTENTS]]
+    return answers[label].topic in top or "report_incident" in top[:2]
+
+
+def _unsupported_answer(ranking: Sequence[tuple[str, float]], answers: Mapping[str, Answer],
+                        intent_ranking: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the top answer is weak and its topic unsupported by the classifier (rule 6)."""
+    in_scope = [(label, score) for label, score in ranking if label in answers]
+    return bool(in_scope) and in_scope[0][1] < UNSUPPORTED_ANSWER_MAX and not _supported(
+        in_scope[0][0], answers, intent_ranking)
+
+
+def _second_opinion_out_of_scope(intent: str, intent_ranking: Sequence[Mapping[str, Any]]) -> bool:
+    names = [str(r.get("name", "")) for r in intent_ranking[:2]]
+    return intent != "report_incident" and "out_of_scope" in names
+
+
 def decide(*, intent: str, confidence: float, text: str, parsed: Mapping[str, Any] | None,
            answers: Mapping[str, Answer], topics: Sequence[str],
            intent_ranking: Sequence[Mapping[str, Any]] = ()) -> Decision:
@@ -133,8 +165,10 @@ def decide(*, intent: str, confidence: float, text: str, parsed: Mapping[str, An
     ranking = _ranked(parsed.get(RANKING) or [])
     top_is_refusal = bool(ranking) and ranking[0][0] == OUT_OF_SCOPE_LABEL
     # Rule 5: each opinion on "out of scope" is checked against the other.
-    refused = (intent == "out_of_scope" and not _refusal_doubted(ranking)) or (
-        top_is_refusal and intent != "report_incident" and confidence < REFUSAL_FIRST_TOPIC_MAX)
+    unsupported = _unsupported_answer(ranking, answers, intent_ranking)
+    refused = (intent == "out_of_scope" and (unsupported or not _refusal_doubted(ranking))) or (
+        top_is_refusal and intent != "report_incident" and confidence < REFUSAL_FIRST_TOPIC_MAX) or (
+        unsupported and _second_opinion_out_of_scope(intent, intent_ranking))
     candidates = tuple(str(r.get("name", "")).removeprefix("ask_") for r in intent_ranking
                        if str(r.get("name", "")).removeprefix("ask_") in topics)
 

@@ -7,6 +7,7 @@ import pytest
 from bot.guidance.answering import (
     ANSWER_MIN,
     OUT_OF_SCOPE_LABEL,
+    UNSUPPORTED_ANSWER_MAX,
     asks_prevention,
     decide,
     reports_incident,
@@ -91,6 +92,39 @@ def test_the_refusal_class_first_outweighs_a_doubtful_topic():
     assert _decide("ask_staff_training", ranking, text=text, confidence=0.9).kind == "topic"
     assert _decide("report_incident", ranking, text="our email has been hacked",
                    confidence=0.55).kind == "incident"
+
+
+def _intents(*names: str) -> list[dict[str, object]]:
+    return [{"name": name, "confidence": 0.6 / (i + 1)} for i, name in enumerate(names)]
+
+
+def test_a_weak_answer_the_classifier_does_not_back_does_not_outweigh_out_of_scope():
+    """Rule 6: a weak answer whose topic the classifier does not rank near the top does not
+    outweigh an out-of-scope opinion, whether the intent is out of scope or its runner-up."""
+    text = "how often should we be doing fire drills in the surgery"
+    weak = UNSUPPORTED_ANSWER_MAX - 0.05
+    ranking = _ranking(("incident_response_exercise_in_a_box", weak),
+                       ("staff_training_how_often", weak - 0.1), ("backups_how_often", weak - 0.2),
+                       ("updates_how_quickly", weak - 0.3),
+                       ("devices_printers", weak - 0.4))
+
+    def decide_with(intents, answer_ranking=ranking):
+        return decide(intent=str(intents[0]["name"]), confidence=0.6, text=text,
+                      parsed={"ranking": answer_ranking}, answers=ANSWERS, topics=TOPIC_IDS,
+                      intent_ranking=intents)
+
+    # The refusal class is not among the top five answers, which alone would doubt the refusal.
+    assert decide_with(_intents("out_of_scope", "ask_passwords", "ask_network")).kind == "refuse"
+    assert decide_with(_intents("ask_devices", "out_of_scope", "ask_network")).kind == "refuse"
+    # The classifier backs the answer's topic among its top three: answered.
+    backed = decide_with(_intents("out_of_scope", "ask_passwords", "ask_incident_response"))
+    assert backed.answers == ("incident_response_exercise_in_a_box",)
+    # A stronger answer stands on its own.
+    strong = _ranking(("incident_response_exercise_in_a_box", UNSUPPORTED_ANSWER_MAX + 0.1)) + ranking[1:]
+    assert decide_with(_intents("ask_devices", "out_of_scope", "ask_network"), strong).kind == "answers"
+    # Neither out of scope near the top nor a report of an incident is ever refused this way.
+    assert decide_with(_intents("ask_devices", "ask_network", "out_of_scope")).kind != "refuse"
+    assert decide_with(_intents("out_of_scope", "report_incident", "ask_network")).kind == "answers"
 
 
 def test_two_questions_of_different_topics_get_two_answers():
