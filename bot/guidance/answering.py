@@ -33,6 +33,12 @@ out of scope...) and the answer selector's ranking of specific answers
    is the intent or its runner-up, so "how often should we do fire drills" is refused
    rather than answered with the incident-exercise answer. A report of an incident among
    the top two intents counts as support, so a worried post is never refused this way.
+7. A message that names a security subject (hacked, phishing, a scam, fraud, malware,
+   ransomware, passwords, two-factor, a data breach, an account taken over, logging in,
+   cyber, the NCSC: ``names_security_subject``) is never refused, whatever either model
+   says: none of the out-of-scope training examples uses these words, and a post about a
+   business's accounts, money or data online must not be turned away. Without a confident
+   answer it gets the clarifying question instead.
 """
 
 from __future__ import annotations
@@ -91,6 +97,12 @@ _HAPPENED = re.compile(
     r"\b(hacked|stolen|lost|scammed|clicked)\b",
     re.IGNORECASE)
 
+_SECURITY_SUBJECT = re.compile(
+    r"\b(hack(ed|er|ers|ing)?|phish\w*|scam\w*|fraud\w*|malware|ransomware|passwords?|2fa|mfa|"
+    r"two[- ](factor|step)|(data|security) breach(es)?|breached|log ?in|cyber(?! monday)\w*|ncsc)\b|"
+    r"\b(email|account|inbox|page|profile)s?\b.{0,20}\btaken over\b",
+    re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -104,6 +116,11 @@ def asks_prevention(text: str) -> bool:
     """Whether the message asks how to prevent something (rather than reporting it)."""
     return bool(_PREVENTION.search(text)) and not re.search(
         r"\b(what (do|should) (i|we) do (now|next)|what now|help)\b", text, re.IGNORECASE)
+
+
+def names_security_subject(text: str) -> bool:
+    """Whether the message names a security subject, so that it is never refused (rule 7)."""
+    return bool(_SECURITY_SUBJECT.search(text))
 
 
 def reports_incident(text: str) -> bool:
@@ -166,9 +183,11 @@ def decide(*, intent: str, confidence: float, text: str, parsed: Mapping[str, An
     top_is_refusal = bool(ranking) and ranking[0][0] == OUT_OF_SCOPE_LABEL
     # Rule 5: each opinion on "out of scope" is checked against the other.
     unsupported = _unsupported_answer(ranking, answers, intent_ranking)
-    refused = (intent == "out_of_scope" and (unsupported or not _refusal_doubted(ranking))) or (
-        top_is_refusal and intent != "report_incident" and confidence < REFUSAL_FIRST_TOPIC_MAX) or (
-        unsupported and _second_opinion_out_of_scope(intent, intent_ranking))
+    about_security = names_security_subject(text)
+    refused = not about_security and (
+        (intent == "out_of_scope" and (unsupported or not _refusal_doubted(ranking)))
+        or (top_is_refusal and intent != "report_incident" and confidence < REFUSAL_FIRST_TOPIC_MAX)
+        or (unsupported and _second_opinion_out_of_scope(intent, intent_ranking)))
     candidates = tuple(str(r.get("name", "")).removeprefix("ask_") for r in intent_ranking
                        if str(r.get("name", "")).removeprefix("ask_") in topics)
 
@@ -202,7 +221,7 @@ def decide(*, intent: str, confidence: float, text: str, parsed: Mapping[str, An
             return Decision("incident")
         if candidates:
             return Decision("topic", topic=candidates[0])
-    if intent == "out_of_scope":
+    if intent == "out_of_scope" and not about_security:
         return Decision("refuse")
     return Decision("clarify", candidates=candidates)
 

@@ -10,6 +10,7 @@ from bot.guidance.answering import (
     UNSUPPORTED_ANSWER_MAX,
     asks_prevention,
     decide,
+    names_security_subject,
     reports_incident,
     variant_text,
 )
@@ -69,9 +70,12 @@ def test_an_out_of_scope_intent_the_answer_model_does_not_share_is_answered():
                         ("passwords_three_random_words", -0.8), ("devices_tills_card_readers", -0.9))
     decision = _decide("out_of_scope", unshared, text=text, confidence=0.9)
     assert decision.kind == "answers" and decision.answers == ("network_change_router_admin_password",)
-    # The refusal class among the five, close to the top answer: the classifier's refusal stands.
+    # The refusal class among the five, close to the top answer: the classifier's refusal stands
+    # (for a message that names no security subject, which rule 7 never refuses).
     shared = unshared[:4] + _ranking((OUT_OF_SCOPE_LABEL, -0.85))
-    assert _decide("out_of_scope", shared, text=text, confidence=0.9).kind == "refuse"
+    plain = "We've just opened a second cafe and the engineer left the router on the floor. Can I move it?"
+    assert _decide("out_of_scope", shared, text=plain, confidence=0.9).kind == "refuse"
+    assert _decide("out_of_scope", shared, text=text, confidence=0.9).kind == "answers"
     # Among the five but far below the top answer: answered.
     far = _ranking(("network_change_router_admin_password", -0.2)) + shared[1:]
     assert _decide("out_of_scope", far, text=text, confidence=0.9).answers == (
@@ -125,6 +129,36 @@ def test_a_weak_answer_the_classifier_does_not_back_does_not_outweigh_out_of_sco
     # Neither out of scope near the top nor a report of an incident is ever refused this way.
     assert decide_with(_intents("ask_devices", "ask_network", "out_of_scope")).kind != "refuse"
     assert decide_with(_intents("out_of_scope", "report_incident", "ask_network")).kind == "answers"
+
+
+def test_a_message_that_names_a_security_subject_is_never_refused():
+    """Rule 7: both models call this long post out of scope, yet it is about a hacked page."""
+    text = ("i do dog grooming from home and take bookings through my facebook page. this morning "
+            "i couldn't log in and my page has been hacked. how do i get it back?")
+    refusing = _ranking(("social_media_facebook_hacked", -0.52), ("social_media_fake_page", -0.82),
+                        (OUT_OF_SCOPE_LABEL, -0.83))
+    decision = _decide("out_of_scope", refusing, text=text, confidence=0.99)
+    assert decision.kind == "answers" and decision.answers == ("social_media_facebook_hacked",)
+    # With no answer good enough, a question back, never a refusal.
+    nothing = _ranking((OUT_OF_SCOPE_LABEL, 0.4), ("social_media_fake_page", ANSWER_MIN - 0.3))
+    assert _decide("out_of_scope", nothing, text=text, confidence=0.99).kind == "clarify"
+    # The same ranking for a message without such a subject is refused.
+    assert _decide("out_of_scope", nothing, text="how do i groom a poodle", confidence=0.99).kind == "refuse"
+
+
+@pytest.mark.parametrize("text", [
+    "our email account was taken over last week", "is this a scam", "we got phished",
+    "what does the NCSC say", "do we need 2FA on the till", "cyber essentials cost",
+    "someone keeps trying to log in to our shop account", "Ransomware on the server"])
+def test_security_subjects_are_recognised(text):
+    assert names_security_subject(text)
+
+
+@pytest.mark.parametrize("text", [
+    "we've taken over the lease on the unit next door", "tips for cyber monday sales",
+    "a customer is in breach of contract", "how do i do a pivot table in excel"])
+def test_ordinary_business_words_are_not_security_subjects(text):
+    assert not names_security_subject(text)
 
 
 def test_two_questions_of_different_topics_get_two_answers():
