@@ -20,8 +20,16 @@ Three copies of the split are scored:
   question mark is dropped half the time;
 - ``long``: the split's multi-sentence messages (context first, the question at the end).
 
-An item whose text is also a training example is left out (and counted), so that every
-score is on questions the model has not seen.
+An item whose text is also a training example (an answer's example question or an NLU
+intent example in ``data/nlu``) is left out (and counted), so that every score is on
+questions the model has not seen.
+
+It also scores refusals alone on a second held-out set, ``tests/data/scope_heldout.yml``:
+out-of-scope messages and in-scope ones that sit near the boundary, written by a different
+writer from a brief that named no topic of the assistant, labelled only ``out_of_scope`` or
+``in_scope``. A reply to an in-scope item is right when it is not a refusal.
+(``tests/data/scope_dev.yml`` is its development twin, used to choose rule 6 in
+``bot/guidance/answering.py``.)
 
 It also times the in-process parse plus the answer decision per message (median, p95).
 """
@@ -45,9 +53,10 @@ from bot.guidance.answering import decide
 from bot.guidance.knowledge import TOPIC_IDS
 from bot.guidance.knowledge.answers import default_answers, normalise_question
 from bot.guidance.profile import ATTRIBUTE_VALUES
-from bot.paths import PROJECT_ROOT
+from bot.paths import DATA_DIR, PROJECT_ROOT
 
 HELDOUT = PROJECT_ROOT / "tests" / "data" / "answers_heldout.yml"
+SCOPE_HELDOUT = PROJECT_ROOT / "tests" / "data" / "scope_heldout.yml"
 MODEL = PROJECT_ROOT / "models" / "sme-assistant.tar.gz"
 TARGETS = {"as written": 0.90, "typos": 0.85, "long": 0.85}
 TOPIC_TARGET, REFUSAL_TARGET = 0.95, 0.95
@@ -201,6 +210,29 @@ def _score(runner: Runner, items: Sequence[Item], texts: Sequence[str], topic_of
             "n in scope": in_scope, "n out of scope": refusals}
 
 
+def training_examples(answers: Mapping[str, Any]) -> set[str]:
+    """Every text the model was trained on, normalised: answers' examples and NLU examples."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    nlu = load_data(str(DATA_DIR / "nlu"))
+    return ({normalise_question(str(m.get("text"))) for m in nlu.intent_examples}
+            | {normalise_question(q) for a in answers.values() for q in a.questions})
+
+
+def _score_scope(runner: Runner, items: Sequence[Item], show: int) -> dict[str, float]:
+    """Refusals only: out-of-scope items refused, in-scope items not refused."""
+    refused = [(item.answer == "out_of_scope", runner.reply(item, item.text).refused) for item in items]
+    wrong = [f"  {item.text[:90]!r} -> {'refused' if was else 'not refused'}"
+             for item, (oos, was) in zip(items, refused, strict=True) if oos != was]
+    for line in wrong[:show]:
+        print(line)
+    out = [was for oos, was in refused if oos]
+    inside = [was for oos, was in refused if not oos]
+    return {"out-of-scope refused": sum(out) / max(len(out), 1),
+            "in-scope refused": sum(inside) / max(len(inside), 1),
+            "n out of scope": len(out), "n in scope": len(inside)}
+
+
 def _quiet() -> None:
     """Rasa logs every parse at debug level, message text included; the scores are the output."""
     import logging
@@ -216,6 +248,8 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--questions", type=Path, default=HELDOUT,
                         help="the split to score: the held-out one (default) or the development one")
+    parser.add_argument("--scope", type=Path, default=SCOPE_HELDOUT,
+                        help="the refusal-only set to score (default: the held-out one)")
     parser.add_argument("--show-errors", type=int, default=0,
                         help="print this many wrong replies per split (use on the development split; "
                              "reading the held-out split's errors would tune on it)")
@@ -226,7 +260,7 @@ def main() -> int:
     written, long = _items(raw["questions"]), _items(raw["long"])
     answers = default_answers()
     topic_of = {a.id: a.topic for a in answers.values()}
-    examples = {normalise_question(q) for a in answers.values() for q in a.questions}
+    examples = training_examples(answers)
     shared = [i for i in written + long if normalise_question(i.text) in examples]
     written = [i for i in written if i not in shared]
     long = [i for i in long if i not in shared]
@@ -250,6 +284,15 @@ def main() -> int:
                 missed.append(f"topic {result['topic']:.3f} < {TOPIC_TARGET}")
             if result["out-of-scope refused"] < REFUSAL_TARGET:
                 missed.append(f"out of scope {result['out-of-scope refused']:.3f} < {REFUSAL_TARGET}")
+    if args.scope.exists():
+        scope = yaml.safe_load(args.scope.read_text(encoding="utf-8"))
+        for name, key in (("scope, as written", "questions"), ("scope, long", "long")):
+            items = _items(scope[key])
+            unseen = [i for i in items if normalise_question(i.text) not in examples]
+            print(f"== {name} ({args.scope.name}; left out {len(items) - len(unseen)} training examples)")
+            result = _score_scope(runner, unseen, args.show_errors)
+            for label, value in result.items():
+                print(f"  {label:24s} {value:.3f}" if isinstance(value, float) else f"  {label:24s} {value}")
     timings = sorted(runner.timings)
     print(f"parse + answer decision per message: median {statistics.median(timings) * 1000:.2f} ms, "
           f"p95 {timings[int(len(timings) * 0.95)] * 1000:.2f} ms (n={len(timings)})")
