@@ -73,9 +73,10 @@ REFUSAL_FIRST_TOPIC_MAX = 0.8
 #: of the out-of-scope side.
 REFUSAL_UNRANKED_AFTER = 5
 REFUSAL_GAP = 0.6
-#: Rule 6: an answer whose topic the intent classifier does not rank in its top two is
-#: unsupported; an unsupported answer below this score does not outweigh an out-of-scope
-#: opinion (chosen on the development splits, tests/data/answers_dev.yml and scope_dev.yml).
+#: Rule 6: an answer whose topic the intent classifier does not rank in its top
+#: ``SUPPORT_INTENTS`` is unsupported; an unsupported answer below this score does not
+#: outweigh an out-of-scope opinion (chosen on the development splits,
+#: tests/data/answers_dev.yml and tests/data/scope_dev.yml).
 UNSUPPORTED_ANSWER_MAX = -0.6
 SUPPORT_INTENTS = 3
 OUT_OF_SCOPE_LABEL = "__out_of_scope__"
@@ -170,6 +171,7 @@ def _unsupported_answer(ranking: Sequence[tuple[str, float]], answers: Mapping[s
 
 
 def _second_opinion_out_of_scope(intent: str, intent_ranking: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether out of scope is the classifier's first or second intent (never for an incident)."""
     names = [str(r.get("name", "")) for r in intent_ranking[:2]]
     return intent != "report_incident" and "out_of_scope" in names
 
