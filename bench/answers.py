@@ -28,8 +28,8 @@ It also scores refusals alone on a second held-out set, ``tests/data/scope_heldo
 out-of-scope messages and in-scope ones that sit near the boundary, written by a different
 writer from a brief that named no topic of the assistant, labelled only ``out_of_scope`` or
 ``in_scope``. A reply to an in-scope item is right when it is not a refusal.
-(``tests/data/scope_dev.yml`` is its development twin, used to choose rule 6 in
-``bot/guidance/answering.py``.)
+(``tests/data/scope_dev.yml`` is its development twin, used to choose rules 6 and 7 in
+``bot/guidance/answering.py`` and the out-of-scope examples added with them.)
 
 It also times the in-process parse plus the answer decision per message (median, p95).
 """
