@@ -1,4 +1,4 @@
-"""The question sets the answer benchmark scores are well formed and unseen in training."""
+"""The question sets the answer benchmark scores are well formed, and it knows every training text."""
 
 from __future__ import annotations
 
