@@ -7,6 +7,12 @@ letter n-grams inside words (which survive typos such as "emial" and "backupps")
 distilled sentence vector (meaning, when the owner's words are not the examples' words).
 A linear support-vector machine scores every class.
 
+Beside the answers, one more linear model over the same features says how far a message is
+out of scope at all (``scope_score``): logistic regression, in scope (every answer's
+examples and every other intent's examples) against the refused examples. It is trained on
+all of the project's in-scope wording, not only the answers', and it costs one more row of
+weights per message. The answering rules read it (rule 8 in bot/guidance/answering.py).
+
 Chosen by cross-validation on the examples only (BENCHMARKS.md, "Answer selection"):
 against nearest neighbours over sentence vectors and Rasa's ResponseSelector it ranked the
 right answer first most often, and it scores one message in well under a millisecond.
@@ -25,8 +31,9 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix, hstack
+from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 from bot.guidance.answering import OUT_OF_SCOPE_LABEL
@@ -42,6 +49,8 @@ REGULARISATION = 0.5
 #: Weights below this share of a class's largest are dropped after training: the model
 #: file shrinks several-fold and the ranking does not change (checked in the tests).
 PRUNE_BELOW = 0.02
+#: The scope model's regularisation (inverse strength), chosen on the development splits.
+SCOPE_REGULARISATION = 10.0
 _FORMAT = 1
 
 
@@ -61,32 +70,43 @@ def _vectorizer(settings: dict[str, object], vocabulary: dict[str, int] | None =
 
 
 class AnswerModel:
-    """Scores every answer (and ``OUT_OF_SCOPE``) for a message."""
+    """Scores every answer (and ``OUT_OF_SCOPE``) for a message, and how far it is out of
+    scope when the model was trained with in-scope examples."""
 
     def __init__(self, labels: Sequence[str], words: TfidfVectorizer, letters: TfidfVectorizer,
                  weights: NDArray[np.float32], bias: NDArray[np.float32], encode: Encode) -> None:
+        """``weights`` and ``bias`` hold one row per label, then the scope model's row when
+        there is one."""
         self.labels = tuple(labels)
         self._words, self._letters = words, letters
-        self._weights = np.asfortranarray(weights)  # classes x features
+        self._weights = np.asfortranarray(weights)  # classes (+ scope) x features
         self._bias = bias
         self._encode = encode
+        self.has_scope = len(bias) == len(self.labels) + 1
         self._blocks: list[_Block] | None = None  # built on the first one-message score
 
     # ---- training -----------------------------------------------------------------------
     @classmethod
-    def fit(cls, texts: Sequence[str], labels: Sequence[str], encode: Encode) -> AnswerModel:
+    def fit(cls, texts: Sequence[str], labels: Sequence[str], encode: Encode,
+            in_scope: Sequence[str] = ()) -> AnswerModel:
+        """Train on ``texts`` labelled with answer ids or ``OUT_OF_SCOPE``; with ``in_scope``
+        (more messages the assistant must not refuse) the scope model is trained too."""
         words, letters = _vectorizer(WORDS), _vectorizer(LETTERS)
         words.fit(texts)
         letters.fit(texts)
         model = cls([], words, letters, np.zeros((0, 0), np.float32), np.zeros(0, np.float32), encode)
+        features = model._features(texts)
         classifier = LinearSVC(C=REGULARISATION, class_weight="balanced", max_iter=5000,
                                random_state=0)
-        classifier.fit(model._features(texts), list(labels))
+        classifier.fit(features, list(labels))
         weights = np.asarray(classifier.coef_, dtype=np.float32)
         largest = np.abs(weights).max(axis=1, keepdims=True)
         weights[np.abs(weights) < PRUNE_BELOW * largest] = 0.0
-        return cls([str(c) for c in classifier.classes_], words, letters, weights,
-                   np.asarray(classifier.intercept_, dtype=np.float32), encode)
+        bias = np.asarray(classifier.intercept_, dtype=np.float32)
+        if in_scope:
+            scope_weights, scope_bias = _fit_scope(model, features, labels, in_scope)
+            weights, bias = np.vstack([weights, scope_weights]), np.append(bias, scope_bias)
+        return cls([str(c) for c in classifier.classes_], words, letters, weights, bias, encode)
 
     # ---- scoring ------------------------------------------------------------------------
     def _features(self, texts: Sequence[str]) -> csr_matrix:
@@ -95,7 +115,8 @@ class AnswerModel:
                        csr_matrix(vectors)], format="csr", dtype=np.float32)
 
     def scores(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        """Decision values, one row per text and one column per label."""
+        """Decision values, one row per text and one column per label (then the scope
+        score's column when there is a scope model)."""
         features = self._features(texts)
         result: NDArray[np.float32] = np.asarray(features @ self._weights.T) + self._bias
         return result
@@ -122,9 +143,16 @@ class AnswerModel:
 
     def rank(self, text: str, top: int = 5) -> list[Ranked]:
         """The ``top`` likeliest labels for one message, best first."""
+        return self.assess(text, top)[0]
+
+    def assess(self, text: str, top: int = 5) -> tuple[list[Ranked], float | None]:
+        """``rank(text, top)`` and the scope score (log-odds that the message is out of
+        scope; ``None`` without a scope model), from one pass over the message."""
         row = self.score_one(text)
-        order = np.argsort(-row)[:top]
-        return [Ranked(self.labels[i], float(row[i])) for i in order]
+        labels = row[:len(self.labels)]
+        order = np.argsort(-labels)[:top]
+        scope = float(row[len(self.labels)]) if self.has_scope else None
+        return [Ranked(self.labels[i], float(labels[i])) for i in order], scope
 
     # ---- storage ------------------------------------------------------------------------
     def save(self, directory: Path) -> None:
@@ -150,6 +178,17 @@ class AnswerModel:
             words = _vectorizer(WORDS, meta["words"], arrays["words_idf"])
             letters = _vectorizer(LETTERS, meta["letters"], arrays["letters_idf"])
             return cls(meta["labels"], words, letters, weights, arrays["bias"], encode)
+
+
+def _fit_scope(model: AnswerModel, features: csr_matrix, labels: Sequence[str],
+               in_scope: Sequence[str]) -> tuple[NDArray[np.float32], float]:
+    """The scope model's weights and bias: refused examples against everything else."""
+    refused = np.array([label == OUT_OF_SCOPE for label in labels] + [False] * len(in_scope))
+    together = vstack([features, model._features(in_scope)], format="csr")
+    classifier = LogisticRegression(C=SCOPE_REGULARISATION, class_weight="balanced",
+                                    max_iter=5000, random_state=0)
+    classifier.fit(together, refused.astype(int))
+    return np.asarray(classifier.coef_[0], dtype=np.float32), float(classifier.intercept_[0])
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ say from both (``bot/guidance/answering.py``).
 It reads the answer files itself, so ``fingerprint_addon`` hashes them: Rasa retrains the
 component when an answer's examples change, and only then. Messages the assistant refuses
 (the ``out_of_scope`` intent's examples) train one more class, so that "how do I register
-for VAT" ranks no answer first.
+for VAT" ranks no answer first. The other intents' examples, with the answers', train the
+answer model's scope score, written as ``answers["scope"]``: the log-odds that the message
+is out of scope at all.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.guidance import answering
 from bot.guidance.knowledge.answers import Answer, load_answers
 from bot.nlp import answer_model, segments
-from bot.nlp.answer_model import OUT_OF_SCOPE, AnswerModel
+from bot.nlp.answer_model import OUT_OF_SCOPE, AnswerModel, Ranked
 from bot.nlp.featurizer import loaded_encoder
 from bot.paths import DATA_DIR
 
@@ -65,15 +67,15 @@ def out_of_scope_examples(path: Path = DATA_DIR / "nlu" / "out_of_scope.yml") ->
             if m.get(INTENT) == OUT_OF_SCOPE_INTENT]
 
 
-def _ranking(model: AnswerModel, topics: dict[str, str], text: str, top: int) -> list[dict[str, Any]]:
+def _ranking(topics: dict[str, str], ranked: list[Ranked]) -> list[dict[str, Any]]:
     return [{answering.ID: r.label, answering.TOPIC: topics.get(r.label, OUT_OF_SCOPE),
-             answering.SCORE: round(r.score, 4)} for r in model.rank(text, top)]
+             answering.SCORE: round(r.score, 4)} for r in ranked]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class AnswerSelector(GraphComponent):
-    """Adds ``answers``: ``{"ranking": [...], "questions": [{"text", "ranking"}, ...]}``, with
-    ``questions`` only when the message asks two."""
+    """Adds ``answers``: ``{"ranking": [...], "scope": ..., "questions": [{"text", "ranking"},
+    ...]}``, with ``questions`` only when the message asks two."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -116,8 +118,10 @@ class AnswerSelector(GraphComponent):
         texts, labels = training_examples(answers.values())
         refused = [str(m.get(TEXT)) for m in training_data.intent_examples
                    if m.get(INTENT) == OUT_OF_SCOPE_INTENT]
+        in_scope = [str(m.get(TEXT)) for m in training_data.intent_examples
+                    if m.get(INTENT) != OUT_OF_SCOPE_INTENT and m.get(TEXT)]
         model = AnswerModel.fit(texts + refused, labels + [OUT_OF_SCOPE] * len(refused),
-                                self._encode())
+                                self._encode(), in_scope=in_scope)
         topics = {a.id: a.topic for a in answers.values()}
         with self._storage.write_to(self._resource) as directory:
             model.save(directory)
@@ -146,12 +150,15 @@ class AnswerSelector(GraphComponent):
             text = message.get(TEXT)
             if not text or str(text).startswith(INTENT_MESSAGE_PREFIX):
                 continue
-            result: dict[str, Any] = {
-                answering.RANKING: _ranking(self._model, self._topics, str(text), top)}
+            ranked, scope = self._model.assess(str(text), top)
+            result: dict[str, Any] = {answering.RANKING: _ranking(self._topics, ranked)}
+            if scope is not None:
+                result[answering.SCOPE] = round(scope, 4)
             asked = segments.questions_in(str(text))
             if asked:
                 result[answering.QUESTIONS] = [
-                    {answering.TEXT: q, answering.RANKING: _ranking(self._model, self._topics, q, top)}
+                    {answering.TEXT: q,
+                     answering.RANKING: _ranking(self._topics, self._model.rank(q, top))}
                     for q in asked]
             message.set(ANSWERS, result, add_to_output=True)
         return messages

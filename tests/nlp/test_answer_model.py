@@ -62,3 +62,38 @@ def test_the_one_message_path_scores_as_the_batch_path_does(model):
              "our accountant's email got hacked and clients received invoices with new bank details"]
     for text in texts:
         assert np.allclose(model.score_one(text), model.scores([text])[0], atol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def scoped(encoder) -> AnswerModel:
+    """A model trained with in-scope examples beside the answers', so it has a scope score."""
+    answers = [a for a in default_answers().values() if a.topic in TOPICS]
+    texts, labels = training_examples(answers)
+    refused = out_of_scope_examples()
+    in_scope = ["we're a florist with 4 staff", "what should we do first", "hello", "thanks",
+                "someone got into our shop email", "is our card machine safe"]
+    return AnswerModel.fit(texts + refused, labels + [OUT_OF_SCOPE] * len(refused), encoder.encode,
+                           in_scope=in_scope)
+
+
+def test_the_scope_score_tells_business_questions_from_security_ones(scoped):
+    """Positive log-odds for questions the assistant refuses, negative for its own."""
+    for text in ("how do i work out holiday pay for part timers", "whats the vat threshold now"):
+        assert scoped.assess(text)[1] > 0, text
+    for text in ("how often should we back up the tills", "we paid a fake invoice what now"):
+        assert scoped.assess(text)[1] < 0, text
+
+
+def test_the_scope_score_survives_saving_and_matches_the_batch_path(scoped, model, encoder,
+                                                                    tmp_path: Path):
+    import numpy as np
+
+    scoped.save(tmp_path)
+    loaded = AnswerModel.load(tmp_path, encoder.encode)
+    text = "do i need to pay corporation tax as a sole trader"
+    ranked, scope = scoped.assess(text, top=len(scoped.labels))
+    assert loaded.assess(text)[1] == pytest.approx(scope, abs=1e-4)
+    assert scope == pytest.approx(float(scoped.scores([text])[0][-1]), abs=1e-4)
+    assert sorted(r.label for r in ranked) == sorted(scoped.labels)  # the scope row is no label
+    assert np.allclose(scoped.score_one(text), scoped.scores([text])[0], atol=1e-4)
+    assert model.assess(text)[1] is None  # trained without in-scope examples: no score
