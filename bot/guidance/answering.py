@@ -39,6 +39,14 @@ out of scope...) and the answer selector's ranking of specific answers
    says: none of the out-of-scope training examples uses these words, and a post about a
    business's accounts, money or data online must not be turned away. Without a confident
    answer it gets the clarifying question instead.
+8. A message whose wording the answer model's scope score places out of scope (above
+   ``SCOPE_REFUSAL_MIN``) is refused, unless rule 7 keeps it, it reports an incident, or a
+   specific answer fits it confidently (``SCOPE_ANSWER_MAX``; a typo can leave one
+   business word standing, as in "confirmation of paeye").
+   The scope model weighs all the project's in-scope examples against the refused ones at
+   once (bot/nlp/answer_model.py), so it catches business questions that the intent
+   classifier calls a topic and the answer model half-matches: "whats the VAT threshold
+   now?" named as the next step, "do invoices need an invoice number" as payment fraud.
 """
 
 from __future__ import annotations
@@ -79,11 +87,17 @@ REFUSAL_GAP = 0.6
 #: tests/data/answers_dev.yml and tests/data/scope_dev.yml).
 UNSUPPORTED_ANSWER_MAX = -0.6
 SUPPORT_INTENTS = 3
+#: Rule 8: the scope score (log-odds of out of scope) above which a message is refused, and
+#: the answer score from which a specific answer keeps it. Chosen on the development splits
+#: (tests/data/answers_dev.yml and tests/data/scope_dev.yml, with their typo copies), then
+#: checked on tests/data/scope_dev2.yml.
+SCOPE_REFUSAL_MIN = 0.5
+SCOPE_ANSWER_MAX = 0.0
 OUT_OF_SCOPE_LABEL = "__out_of_scope__"
 
 #: The parse-result keys the answer selector writes (bot/nlp/answer_selector.py).
-PARSE_KEY, RANKING, QUESTIONS, TEXT, ID, SCORE, TOPIC = (
-    "answers", "ranking", "questions", "text", "id", "score", "topic")
+PARSE_KEY, RANKING, QUESTIONS, TEXT, ID, SCORE, TOPIC, SCOPE = (
+    "answers", "ranking", "questions", "text", "id", "score", "topic", "scope")
 
 Kind = Literal["answers", "topic", "refuse", "clarify", "incident"]
 
@@ -176,6 +190,15 @@ def _second_opinion_out_of_scope(intent: str, intent_ranking: Sequence[Mapping[s
     return intent != "report_incident" and "out_of_scope" in names
 
 
+def _worded_out_of_scope(parsed: Mapping[str, Any], ranking: Sequence[tuple[str, float]],
+                         answers: Mapping[str, Answer]) -> bool:
+    """Whether the scope score places the message out of scope and no specific answer
+    fits it confidently (rule 8)."""
+    scope = parsed.get(SCOPE)
+    best = max((score for label, score in ranking if label in answers), default=-9.0)
+    return scope is not None and float(scope) > SCOPE_REFUSAL_MIN and best < SCOPE_ANSWER_MAX
+
+
 def decide(*, intent: str, confidence: float, text: str, parsed: Mapping[str, Any] | None,
            answers: Mapping[str, Answer], topics: Sequence[str],
            intent_ranking: Sequence[Mapping[str, Any]] = ()) -> Decision:
@@ -186,6 +209,9 @@ def decide(*, intent: str, confidence: float, text: str, parsed: Mapping[str, An
     # Rule 5: each opinion on "out of scope" is checked against the other.
     unsupported = _unsupported_answer(ranking, answers, intent_ranking)
     about_security = names_security_subject(text)
+    if not about_security and intent != "report_incident" and _worded_out_of_scope(
+            parsed, ranking, answers):
+        return Decision("refuse")  # rule 8
     refused = not about_security and (
         (intent == "out_of_scope" and (unsupported or not _refusal_doubted(ranking)))
         or (top_is_refusal and intent != "report_incident" and confidence < REFUSAL_FIRST_TOPIC_MAX)

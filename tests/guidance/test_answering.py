@@ -7,6 +7,8 @@ import pytest
 from bot.guidance.answering import (
     ANSWER_MIN,
     OUT_OF_SCOPE_LABEL,
+    SCOPE_ANSWER_MAX,
+    SCOPE_REFUSAL_MIN,
     UNSUPPORTED_ANSWER_MAX,
     asks_prevention,
     decide,
@@ -26,8 +28,11 @@ def _ranking(*pairs: tuple[str, float]) -> list[dict[str, object]]:
              "score": score} for label, score in pairs]
 
 
-def _decide(intent: str, ranking, text: str = "a question", confidence: float = 0.8, questions=None):
-    parsed = {"ranking": ranking}
+def _decide(intent: str, ranking, text: str = "a question", confidence: float = 0.8, questions=None,
+            scope: float | None = None):
+    parsed: dict[str, object] = {"ranking": ranking}
+    if scope is not None:
+        parsed["scope"] = scope
     if questions:
         parsed["questions"] = questions
     return decide(intent=intent, confidence=confidence, text=text, parsed=parsed, answers=ANSWERS,
@@ -159,6 +164,36 @@ def test_security_subjects_are_recognised(text):
     "a customer is in breach of contract", "how do i do a pivot table in excel"])
 def test_ordinary_business_words_are_not_security_subjects(text):
     assert not names_security_subject(text)
+
+
+def test_wording_the_scope_score_places_out_of_scope_is_refused():
+    """Rule 8: a business question the classifier calls a topic and the answer model
+    half-matches is refused when the scope score says out of scope, and only then."""
+    ranking = _ranking(("payment_fraud_overdue_pressure", -0.6), (OUT_OF_SCOPE_LABEL, -0.8))
+    text = "do invoices legally need an invoice number on them"
+    assert _decide("ask_payment_fraud", ranking, text, confidence=0.9).kind != "refuse"
+    out = SCOPE_REFUSAL_MIN + 0.1
+    assert _decide("ask_payment_fraud", ranking, text, confidence=0.9, scope=out).kind == "refuse"
+    assert _decide("ask_payment_fraud", ranking, text, confidence=0.9,
+                   scope=SCOPE_REFUSAL_MIN - 0.1).kind != "refuse"
+    weak = _ranking(("backups_how_often", SCOPE_ANSWER_MAX - 0.7))
+    assert _decide("ask_backups", weak, "what size backup generator do we need", scope=out).kind == "refuse"
+
+
+def test_a_confident_answer_is_not_refused_on_the_scope_score():
+    """A typo can leave one business word ("confirmation") that the scope score reads as out of
+    scope; a specific answer that fits confidently keeps the message."""
+    ranking = _ranking(("payment_fraud_confirmation_of_payee", SCOPE_ANSWER_MAX + 0.2))
+    decision = _decide("ask_payment_fraud", ranking, "what does confirmation of paeye mean",
+                       scope=SCOPE_REFUSAL_MIN + 0.3)
+    assert decision.kind == "answers" and decision.answers == ("payment_fraud_confirmation_of_payee",)
+
+
+def test_the_scope_score_never_refuses_a_security_subject_or_an_incident():
+    out = SCOPE_REFUSAL_MIN + 2.0
+    ranking = _ranking(("payment_fraud_paid_fake_invoice", -0.5))
+    assert _decide("out_of_scope", ranking, "we were scammed by a fake supplier", scope=out).kind != "refuse"
+    assert _decide("report_incident", ranking, "the van has been stolen", scope=out).kind != "refuse"
 
 
 def test_two_questions_of_different_topics_get_two_answers():
