@@ -140,7 +140,7 @@ rasa-test: train
 	$(RASA) test core --model $(MODEL) --stories tests/data/stories --out $(RESULTS)/core \
 	  --fail-on-prediction-errors --no-plot
 	$(RASA) test nlu --model $(MODEL) --nlu tests/data/nlu_heldout.yml --out $(RESULTS)/nlu --no-plot
-	@# The 0.90 macro-F1 and 0.85 out-of-scope recall targets (0.904 and 0.985 measured;
+	@# The 0.90 macro-F1 and 0.85 out-of-scope recall targets (0.902 and 0.971 measured;
 	@# see BENCHMARKS.md): training is deterministic, so a drop below them is a regression.
 	$(PY) -m bench.nlu_report --results $(RESULTS)/nlu --check --min-macro-f1 0.90 --min-oos-recall 0.85
 

@@ -11,7 +11,8 @@ from bench.answers import SCOPE_HELDOUT, perturb, training_examples
 from bot.guidance.knowledge.answers import default_answers, normalise_question
 from bot.paths import PROJECT_ROOT
 
-SCOPE_SETS = [PROJECT_ROOT / "tests" / "data" / "scope_dev.yml", SCOPE_HELDOUT]
+SCOPE_SETS = [PROJECT_ROOT / "tests" / "data" / name for name in ("scope_dev.yml", "scope_dev2.yml")
+              ] + [SCOPE_HELDOUT]
 
 
 @pytest.fixture(scope="module")
