@@ -63,9 +63,15 @@ class StaticSentenceEncoder:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._unknown = self._tokenizer.token_to_id(_UNKNOWN)
+        #: The last single text encoded and its vector: in a parse the featurizer and then
+        #: the answer selector ask for the same message, and the second need not encode it.
+        self._last: tuple[str, FloatArray] | None = None
 
     def encode(self, texts: Sequence[str]) -> FloatArray:
         """One unit vector per text; a text with no word pieces gets the unknown piece's."""
+        last = self._last
+        if len(texts) == 1 and last is not None and last[0] == texts[0]:
+            return last[1].copy()
         result = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, encoding in enumerate(self._tokenizer.encode_batch(list(texts))):
             pieces = [token for token, special in zip(encoding.ids, encoding.special_tokens_mask,
@@ -73,6 +79,8 @@ class StaticSentenceEncoder:
             vectors = self._table[pieces or [self._unknown]]
             mean, largest = vectors.mean(axis=0), vectors.max(axis=0)
             result[row] = np.concatenate([_unit(mean), _unit(largest)]) / np.sqrt(2.0)
+        if len(texts) == 1:
+            self._last = (str(texts[0]), result.copy())
         return result
 
 

@@ -58,3 +58,14 @@ def test_the_vector_is_the_mean_and_the_maximum_of_the_pieces(static, table):
     mean, largest = table[pieces].mean(axis=0), table[pieces].max(axis=0)
     expected = np.concatenate([mean / np.linalg.norm(mean), largest / np.linalg.norm(largest)])
     assert np.allclose(vector, expected / np.sqrt(2), atol=1e-6)
+
+
+def test_asking_again_for_the_last_text_gives_the_same_vector_and_a_fresh_copy(static):
+    """The featurizer and the answer selector encode the same message in turn."""
+    text, other = "someone got into our shop email", "how often should we back up"
+    first = static.encode([text])
+    first[0, :] = 0.0  # a caller writing into its result must not change the next one
+    again = static.encode([text])
+    assert np.allclose(again, static.encode([text, other])[:1], atol=1e-6)
+    assert np.allclose(static.encode([other]), static.encode([text, other])[1:], atol=1e-6)
+    assert not np.allclose(static.encode([text]), static.encode([other]))
