@@ -8,10 +8,11 @@ distilled sentence vector (meaning, when the owner's words are not the examples'
 A linear support-vector machine scores every class.
 
 Beside the answers, one more linear model over the same features says how far a message is
-out of scope at all (``scope_score``): logistic regression, in scope (every answer's
-examples and every other intent's examples) against the refused examples. It is trained on
-all of the project's in-scope wording, not only the answers', and it costs one more row of
-weights per message. The answering rules read it (rule 8 in bot/guidance/answering.py).
+out of scope at all (the scope score that ``assess`` returns): logistic regression, in
+scope (every answer's examples and every other intent's examples) against the refused
+examples. It learns from all of the project's in-scope wording, not only the answers', and
+it costs one more row of weights per message. The answering rules read it (rule 8 in
+bot/guidance/answering.py).
 
 Chosen by cross-validation on the examples only (BENCHMARKS.md, "Answer selection"):
 against nearest neighbours over sentence vectors and Rasa's ResponseSelector it ranked the
