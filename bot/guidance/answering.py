@@ -146,10 +146,16 @@ def _ranked(ranking: Sequence[Mapping[str, Any]]) -> list[tuple[str, float]]:
     return [(str(r.get(ID)), float(r.get(SCORE, -9.0))) for r in ranking]
 
 
+def _answers_only(ranking: Sequence[tuple[str, float]], answers: Mapping[str, Answer]
+                  ) -> list[tuple[str, float]]:
+    """The ranking without the refusal class (or any label that is not an answer)."""
+    return [(label, score) for label, score in ranking if label in answers]
+
+
 def _best_answer(ranking: Sequence[tuple[str, float]], answers: Mapping[str, Answer], text: str,
                  minimum: float) -> str | None:
     """The top answer above ``minimum``, with the prevention/incident guard (rule 3)."""
-    in_scope = [(label, score) for label, score in ranking if label in answers]
+    in_scope = _answers_only(ranking, answers)
     if not in_scope or in_scope[0][1] < minimum:
         return None
     label, score = in_scope[0]
@@ -179,7 +185,7 @@ def _supported(label: str, answers: Mapping[str, Answer],
 def _unsupported_answer(ranking: Sequence[tuple[str, float]], answers: Mapping[str, Answer],
                         intent_ranking: Sequence[Mapping[str, Any]]) -> bool:
     """Whether the top answer is weak and its topic unsupported by the classifier (rule 6)."""
-    in_scope = [(label, score) for label, score in ranking if label in answers]
+    in_scope = _answers_only(ranking, answers)
     return bool(in_scope) and in_scope[0][1] < UNSUPPORTED_ANSWER_MAX and not _supported(
         in_scope[0][0], answers, intent_ranking)
 
@@ -195,7 +201,7 @@ def _worded_out_of_scope(parsed: Mapping[str, Any], ranking: Sequence[tuple[str,
     """Whether the scope score places the message out of scope and no specific answer
     fits it confidently (rule 8)."""
     scope = parsed.get(SCOPE)
-    best = max((score for label, score in ranking if label in answers), default=-9.0)
+    best = max((score for _, score in _answers_only(ranking, answers)), default=-9.0)
     return scope is not None and float(scope) > SCOPE_REFUSAL_MIN and best < SCOPE_ANSWER_MAX
 
 
