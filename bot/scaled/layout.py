@@ -27,11 +27,25 @@ ANALYTICS_DB = "analytics"
 RUN_FILE = "run.json"
 
 
+def write_run_file(root: Path, described: dict[str, Any]) -> None:
+    """Write ``run.json`` beside a partial copy and move it into place in one step.
+
+    Readers poll for the file, so they must never see it half written. Mode 0600: it
+    holds the stores' passwords.
+    """
+    path = root / RUN_FILE
+    partial = path.with_suffix(".partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        json.dump(described, out, indent=2)
+    os.replace(partial, path)
+
+
 def read_run_file(root: Path, running: Callable[[], bool], timeout: float) -> dict[str, Any] | None:
     """The description ``bot run-scaled`` writes into ``root`` once the topology answers.
 
-    None if ``running()`` turns false or ``timeout`` seconds pass first. The supervisor
-    replaces the file in one step, so a file that exists is complete.
+    None if ``running()`` turns false or ``timeout`` seconds pass first. The file is
+    written by ``write_run_file``, so a file that exists is complete.
     """
     path = root / RUN_FILE
     deadline = time.monotonic() + timeout

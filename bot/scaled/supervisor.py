@@ -16,7 +16,6 @@ process exits, everything stops with an error.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -34,7 +33,7 @@ from typing import Callable, TextIO
 from bot import settings
 from bot.paths import PROJECT_ROOT
 from bot.scaled import postgres
-from bot.scaled.layout import RUN_FILE, Layout
+from bot.scaled.layout import RUN_FILE, Layout, write_run_file
 
 BIN = Path(sys.executable).parent
 NGINX = Path(settings.text("NGINX_BIN", "/usr/sbin/nginx"))
@@ -253,12 +252,7 @@ class Supervisor:
     def _write_run_file(self) -> None:
         described = self.layout.describe()
         described["pids"] = {c.name: c.process.pid for c in self.children if c.process}
-        path = self.layout.root / RUN_FILE
-        partial = path.with_suffix(".partial")
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            json.dump(described, out, indent=2)
-        os.replace(partial, path)  # readers never see a half-written file
+        write_run_file(self.layout.root, described)
 
     def watch(self) -> int:
         """Until Ctrl-C: report replicas that exit; stop everything if it cannot go on."""
