@@ -76,6 +76,57 @@ def test_predictions_match_rasas_classifier(trained):
             assert got["confidence"] == pytest.approx(expected["confidence"], abs=1e-12)
 
 
+def test_one_message_skips_scikit_learns_predict(trained, monkeypatch):
+    """The usual one-message parse works its probabilities out itself."""
+    storage, resource, context, config, featurized = trained
+    ours = FastLogisticRegressionClassifier.load(config, storage, resource, context)
+    monkeypatch.setattr(type(ours.clf), "predict_proba",
+                        lambda *_: pytest.fail("went through predict_proba"))
+    ranking = ours.process([featurized(UNSEEN[0])])[0].get("intent_ranking")
+    assert sum(entry["confidence"] for entry in ranking) == pytest.approx(1.0)
+
+
+def test_probabilities_match_rasas_with_counts_and_a_vector():
+    """A multinomial model over a count block and a dense vector: Rasa's probabilities."""
+    import numpy as np
+    from rasa.shared.nlu.training_data.features import Features
+    from scipy.sparse import coo_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    rows = np.random.default_rng(0).normal(size=(60, 7))
+    clf = LogisticRegression(max_iter=1000).fit(rows, ["a", "b", "c"] * 20)
+    config = FastLogisticRegressionClassifier.get_default_config()
+    ours = FastLogisticRegressionClassifier.__new__(FastLogisticRegressionClassifier)
+    theirs = LogisticRegressionClassifier.__new__(LogisticRegressionClassifier)
+    for component in (ours, theirs):
+        component.clf, component.config = copy.deepcopy(clf), config
+    ours.clf.coef_ = np.asfortranarray(ours.clf.coef_)
+
+    def message() -> Message:
+        built = Message.build(text="backups")
+        built.add_features(Features(coo_matrix(np.array([[0.0, 2.0, 0.0, 1.0]])), "sentence",
+                                    "text", "counts"))
+        built.add_features(Features(np.array([[0.5, 0.0, -1.5]], dtype=np.float32), "sentence",
+                                    "text", "vector"))
+        return built
+
+    mine, rasas = ours.process([message()])[0], theirs.process([message()])[0]
+    assert [e["name"] for e in mine.get("intent_ranking")] == [
+        e["name"] for e in rasas.get("intent_ranking")]
+    for got, expected in zip(mine.get("intent_ranking"), rasas.get("intent_ranking"), strict=True):
+        assert got["confidence"] == pytest.approx(expected["confidence"], abs=1e-12)
+
+
+def test_several_messages_take_rasas_path(trained):
+    storage, resource, context, config, featurized = trained
+    ours = FastLogisticRegressionClassifier.load(config, storage, resource, context)
+    rasas = LogisticRegressionClassifier.load(config, storage, resource, context)
+    together = ours.process([featurized(text) for text in UNSEEN])
+    for text, mine in zip(UNSEEN, together, strict=True):
+        theirs = rasas.process([featurized(text)])[0]
+        assert mine.get("intent")["name"] == theirs.get("intent")["name"]
+
+
 def test_intents_learnt_from_examples(trained):
     storage, resource, context, config, featurized = trained
     ours = FastLogisticRegressionClassifier.load(config, storage, resource, context)

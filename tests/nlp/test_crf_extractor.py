@@ -37,7 +37,9 @@ nlu:
     - [a-z0-9-]+(\\.[a-z0-9-]+)+
 """
 UNSEEN = ["check cafe-example.co.uk please", "we are a garage with 8 staff", "is www.test.org ok",
-          "sole trader hairdresser, can you check salon.example.com", "hello there", "x"]
+          "sole trader hairdresser, can you check salon.example.com", "hello there", "x",
+          "hi we are a florist with 4 people, two of us work from home, can you look at "
+          "www.florist-leeds.co.uk and mail.example.net for us please"]
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +86,16 @@ def test_entities_and_confidences_are_rasas(trained, text):
     ours.process([found])
     strip = [{k: v for k, v in e.items() if k != "extractor"} for e in found.get(ENTITIES, [])]
     assert strip == [{k: v for k, v in e.items() if k != "extractor"} for e in expected.get(ENTITIES, [])]
+
+
+def test_the_usual_model_takes_the_list_based_path(trained, monkeypatch):
+    """Entity types only: the project's own loop reads the marginals, not Rasa's."""
+    _, ours, prepared = trained
+    monkeypatch.setattr(CRFEntityExtractor, "extract_entities",
+                        lambda *_: pytest.fail("fell back to Rasa's extract_entities"))
+    message = prepared("check www.test.org for a florist with 4 people")
+    ours.process([message])
+    assert message.get(ENTITIES)
 
 
 def test_it_finds_a_web_address_it_was_not_shown(trained):
