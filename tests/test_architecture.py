@@ -32,6 +32,7 @@ RASA_ADAPTERS = {
     "bot/nlp/classifier.py": "the intent classifier component (config.yml)",
     "bot/nlp/count_vectors.py": "the sentence-only count featurizer component (config.yml)",
     "bot/nlp/crf_extractor.py": "the CRF entity extractor component (config.yml)",
+    "bot/nlp/regex_features.py": "the regex featurizer component (config.yml)",
     "bot/nlp/spacy_entities.py": "the spaCy entity extractor component (config.yml)",
     "bot/nlp/featurizer.py": "the sentence-embedding featurizer component (config.yml)",
     "bot/nlp/answer_selector.py": "the answer selector component (config.yml)",
